@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds into ./build (ccache keeps rebuilds fast; its cache lives outside
+# the clone, in ~/.cache/ccache).  Extra arguments go to cmake, e.g. -DSHARDY_SANITIZE=address.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+jobs=$(nproc)
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} "$@" >/dev/null
+cmake --build "$BUILD_DIR" -j "$jobs"
