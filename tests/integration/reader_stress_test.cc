@@ -1,0 +1,188 @@
+// Readers under concurrency: 4 threads of lookups while another thread flips `_CURRENT`
+// between two snapshots and refreshes.  Every multi_get must come from one whole snapshot,
+// nothing may crash or deadlock, and no file descriptor may leak.  Bounded iterations.
+// Also run under ThreadSanitizer (CMake preset "tsan").
+#include <dirent.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "reader/shard_reader.h"
+#include "shardyfusion/errors.h"
+#include "shardyfusion/manifest_store.h"
+#include "shardyfusion/reader.h"
+#include "shardyfusion/writer.h"
+#include "support/snapshot_env.h"
+
+namespace shardyfusion {
+namespace {
+
+int OpenFdCount() {
+  int n = 0;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (readdir(d)) ++n;
+    closedir(d);
+  }
+  return n;
+}
+
+std::string Publish(testing::SnapshotEnv& env, const std::string& prefix, int rows) {
+  HashShardedWriteConfig c;
+  c.storage.s3_prefix = env.root_url;
+  c.storage.resolver = env.resolver;
+  c.output.local_root = env.scratch->path() + "/work";
+  c.sharding.num_dbs = 8;
+  c.lifecycle.enable_run_registry = false;
+  std::vector<Record> records;
+  for (int i = 0; i < rows; ++i) records.push_back({Key::Int(i), prefix + std::to_string(i)});
+  return WriteHashSharded(records, c, [](const Record& r) { return r.key; },
+                          [](const Record& r) { return r.value; })
+      .manifest_ref;
+}
+
+void RunStress(ThreadSafety mode) {
+  auto env = testing::MakeSnapshotEnv("local");
+  constexpr int kRows = 64;
+  std::string ref_a = Publish(*env, "A-", kRows);
+  std::string ref_b = Publish(*env, "B-", kRows);
+  auto store = MakeObjectManifestStore(*env->resolver, env->root_url);
+  const int fds_before = OpenFdCount();
+  {
+    ReaderOptions options;
+    options.s3_prefix = env->root_url;
+    options.resolver = env->resolver;
+    options.local_root = env->scratch->path() + "/cache";
+    options.sqlite_mode = SqliteReadMode::kDownload;
+    options.thread_safety = mode;
+    options.max_workers = 2;
+    ConcurrentShardedReader reader(options);
+    std::vector<Key> keys;
+    for (int i = 0; i < kRows; ++i) keys.push_back(Key::Int(i));
+
+    std::atomic<bool> done{false};
+    std::atomic<int> torn{0}, lookups{0};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 4; ++t)
+      readers.emplace_back([&, t] {
+        for (int iter = 0; iter < 400 && !done; ++iter) {
+          auto values = reader.MultiGet(keys);
+          char gen = values[0] ? (*values[0])[0] : '?';
+          for (int i = 0; i < kRows; ++i)
+            if (!values[i] || (*values[i])[0] != gen || values[i]->substr(2) != std::to_string(i)) ++torn;
+          auto single = reader.Get(Key::Int((iter + t) % kRows));
+          if (!single) ++torn;
+          auto handle = reader.ReaderForKey(Key::Int(t));
+          if (!handle.Get(StorageBytes(Key::Int(t), KeyEncoding::kU64BE))) ++torn;
+          lookups += kRows + 2;
+        }
+      });
+    int refreshes = 0;
+    for (int i = 0; i < 30; ++i) {
+      store->SetCurrent(i % 2 == 0 ? ref_a : ref_b);
+      if (reader.Refresh()) ++refreshes;
+    }
+    done = true;
+    for (auto& t : readers) t.join();
+    EXPECT_EQ(torn.load(), 0);
+    EXPECT_GT(lookups.load(), 0);
+    EXPECT_GE(refreshes, 29);
+    reader.Close();
+  }
+  EXPECT_EQ(OpenFdCount(), fds_before) << "file descriptors leaked";
+}
+
+TEST(ReaderStress, LockModeSeesOnlyWholeSnapshots) { RunStress(ThreadSafety::kLock); }
+TEST(ReaderStress, PoolModeSeesOnlyWholeSnapshots) { RunStress(ThreadSafety::kPool); }
+
+// A shard reader whose Get blocks until released: holds the only pooled reader busy.
+class BlockingFactory : public ShardReaderFactory {
+ public:
+  struct Gate {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool open = false;
+    std::atomic<bool> entered{false};
+  };
+  explicit BlockingFactory(std::shared_ptr<Gate> gate) : gate_(std::move(gate)) {}
+  std::unique_ptr<ShardReader> Open(const std::string&, const std::string&, const std::optional<std::string>&,
+                                    const ParsedManifest&) override {
+    struct Reader : ShardReader {
+      std::shared_ptr<Gate> gate;
+      std::optional<std::string> Get(std::string_view) override {
+        gate->entered = true;
+        std::unique_lock lock(gate->mu);
+        gate->cv.wait(lock, [&] { return gate->open; });
+        return "x";
+      }
+      void Close() override {}
+    };
+    auto r = std::make_unique<Reader>();
+    r->gate = gate_;
+    return r;
+  }
+
+ private:
+  std::shared_ptr<Gate> gate_;
+};
+
+TEST(ReaderStress, PoolCheckoutTimesOutWithPoolExhaustedError) {
+  auto env = testing::MakeSnapshotEnv("memory");
+  Publish(*env, "v-", 4);
+  auto gate = std::make_shared<BlockingFactory::Gate>();
+  ReaderOptions options;
+  options.s3_prefix = env->root_url;
+  options.resolver = env->resolver;
+  options.local_root = env->scratch->path() + "/cache";
+  options.reader_factory = std::make_shared<BlockingFactory>(gate);
+  options.thread_safety = ThreadSafety::kPool;
+  options.pool_size = 1;
+  options.max_workers = 1;
+  options.pool_checkout_timeout = std::chrono::milliseconds(50);
+  auto reader = std::make_unique<ConcurrentShardedReader>(options);
+  Key key = Key::Int(1);
+  std::thread busy([&] { reader->Get(key); });
+  for (int i = 0; i < 2000 && !gate->entered; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(gate->entered);
+  try {
+    reader->Get(key);  // same shard, its only reader is busy
+    FAIL() << "expected PoolExhaustedError";
+  } catch (const PoolExhaustedError& e) {
+    EXPECT_TRUE(e.retryable());
+  }
+  {
+    std::lock_guard lock(gate->mu);
+    gate->open = true;
+  }
+  gate->cv.notify_all();
+  busy.join();
+  EXPECT_EQ(reader->Get(key), "x");
+}
+
+TEST(ReaderStress, RepeatedRefreshKeepsFdCountFlat) {
+  auto env = testing::MakeSnapshotEnv("local");
+  std::string ref_a = Publish(*env, "A-", 32);
+  std::string ref_b = Publish(*env, "B-", 32);
+  auto store = MakeObjectManifestStore(*env->resolver, env->root_url);
+  ReaderOptions options;
+  options.s3_prefix = env->root_url;
+  options.resolver = env->resolver;
+  options.local_root = env->scratch->path() + "/cache";
+  options.sqlite_mode = SqliteReadMode::kDownload;
+  ConcurrentShardedReader reader(options);
+  store->SetCurrent(ref_a);
+  reader.Refresh();
+  const int fds = OpenFdCount();
+  for (int i = 0; i < 40; ++i) {
+    store->SetCurrent(i % 2 ? ref_a : ref_b);
+    reader.Refresh();
+  }
+  store->SetCurrent(ref_a);
+  reader.Refresh();
+  EXPECT_EQ(OpenFdCount(), fds);
+}
+
+}  // namespace
+}  // namespace shardyfusion
