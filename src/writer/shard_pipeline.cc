@@ -1,5 +1,6 @@
 #include "writer/shard_pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -170,6 +171,9 @@ void ShardPipeline::RunShard(Shard& s, std::unique_lock<std::mutex>& lock) {
         auto [rows, bytes] = std::move(s.pending.front());
         s.pending.pop_front();
         lock.unlock();
+        // Key order makes B-tree inserts local; stable keeps the last of duplicate keys last.
+        std::stable_sort(rows.begin(), rows.end(),
+                         [](const KvPair& a, const KvPair& b) { return a.first < b.first; });
         WriteRows(s, rows, /*spool=*/true);
         rows = {};
         lock.lock();
