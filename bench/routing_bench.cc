@@ -3,6 +3,7 @@
 // Compare BM_Route* with BM_Xxh3Only* of the same key type: the difference is what key
 // dispatch, routing-byte construction and the modulo add on top of hashing.
 #include <benchmark/benchmark.h>
+#define XXH_INLINE_ALL  // the same inlined XXH3 as the library, for a fair baseline
 #include <xxhash.h>
 
 #include <random>
