@@ -1,0 +1,175 @@
+"""shardyfusion: immutable sharded key-value snapshots on S3 or a local directory.
+
+Write with :func:`shardyfusion.writer.python.write_hash_sharded`, read with
+:class:`ShardedReader` / :class:`ConcurrentShardedReader` / :class:`AsyncShardedReader`.
+The work is done by the C++ core (``shardyfusion._core``); snapshots are format-compatible
+with the Python reference implementation (manifest format version 4).
+"""
+
+from __future__ import annotations
+
+from . import (
+    errors,  # first: the C++ core raises these classes
+    routing,
+)
+from ._core import TokenBucket, configure_logging
+from .async_reader import AsyncShardedReader, AsyncShardReaderHandle
+from .config import (
+    BufferingOptions,
+    HashShardedWriteConfig,
+    HashShardingConfig,
+    KeyValueWriteConfig,
+    KvWriteRateLimitConfig,
+    PythonRecordInput,
+    PythonWriteOptions,
+    RetryConfig,
+    SharedMemoryOptions,
+    SingleDbWriteConfig,
+    WriterLifecycleConfig,
+    WriterManifestConfig,
+    WriterObservabilityConfig,
+    WriterOutputConfig,
+    WriterRetryConfig,
+    WriterStorageConfig,
+    validate_configs,
+)
+from .credentials import (
+    CredentialProvider,
+    EnvCredentialProvider,
+    S3ConnectionOptions,
+    S3Credentials,
+    StaticCredentialProvider,
+)
+from .errors import (
+    BridgeTimeoutError,
+    ConfigValidationError,
+    DbAdapterError,
+    KeyEncodingError,
+    ManifestBuildError,
+    ManifestParseError,
+    ManifestStoreError,
+    ObjectNotFoundError,
+    ObjectStoreError,
+    PoolExhaustedError,
+    PreconditionFailedError,
+    PublishCurrentError,
+    PublishManifestError,
+    ReaderStateError,
+    S3TransientError,
+    ShardAssignmentError,
+    ShardCoverageError,
+    ShardWriteError,
+    ShardyfusionError,
+    SqliteAdapterError,
+    UnknownRoutingTokenError,
+)
+from .manifest import (
+    BuildDurations,
+    BuildResult,
+    BuildStats,
+    CurrentPointer,
+    ManifestRef,
+    ManifestShardingSpec,
+    ParsedManifest,
+    RequiredBuildMeta,
+    RequiredShardMeta,
+    WriterInfo,
+)
+from .manifest_store import (
+    InMemoryManifestStore,
+    ManifestStore,
+    S3ManifestStore,
+    parse_current_pointer,
+    parse_manifest,
+)
+from .metrics import ListMetricsCollector, MetricEvent, MetricsCollector
+from .reader import (
+    ConcurrentShardedReader,
+    ReaderHealth,
+    ShardDetail,
+    ShardedReader,
+    ShardReaderHandle,
+    SnapshotInfo,
+)
+from .sharding_types import KeyEncoding, ShardHashAlgorithm, ShardingStrategy
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AsyncShardReaderHandle",
+    "AsyncShardedReader",
+    "BridgeTimeoutError",
+    "BufferingOptions",
+    "BuildDurations",
+    "BuildResult",
+    "BuildStats",
+    "ConcurrentShardedReader",
+    "ConfigValidationError",
+    "CredentialProvider",
+    "CurrentPointer",
+    "DbAdapterError",
+    "EnvCredentialProvider",
+    "HashShardedWriteConfig",
+    "HashShardingConfig",
+    "InMemoryManifestStore",
+    "KeyEncoding",
+    "KeyEncodingError",
+    "KeyValueWriteConfig",
+    "KvWriteRateLimitConfig",
+    "ListMetricsCollector",
+    "ManifestBuildError",
+    "ManifestParseError",
+    "ManifestRef",
+    "ManifestShardingSpec",
+    "ManifestStore",
+    "ManifestStoreError",
+    "MetricEvent",
+    "MetricsCollector",
+    "ObjectNotFoundError",
+    "ObjectStoreError",
+    "ParsedManifest",
+    "PoolExhaustedError",
+    "PreconditionFailedError",
+    "PublishCurrentError",
+    "PublishManifestError",
+    "PythonRecordInput",
+    "PythonWriteOptions",
+    "ReaderHealth",
+    "ReaderStateError",
+    "RequiredBuildMeta",
+    "RequiredShardMeta",
+    "RetryConfig",
+    "S3ConnectionOptions",
+    "S3Credentials",
+    "S3ManifestStore",
+    "S3TransientError",
+    "ShardAssignmentError",
+    "ShardCoverageError",
+    "ShardDetail",
+    "ShardHashAlgorithm",
+    "ShardReaderHandle",
+    "ShardWriteError",
+    "ShardedReader",
+    "ShardingStrategy",
+    "SharedMemoryOptions",
+    "ShardyfusionError",
+    "SingleDbWriteConfig",
+    "SnapshotInfo",
+    "SqliteAdapterError",
+    "StaticCredentialProvider",
+    "TokenBucket",
+    "UnknownRoutingTokenError",
+    "WriterInfo",
+    "WriterLifecycleConfig",
+    "WriterManifestConfig",
+    "WriterObservabilityConfig",
+    "WriterOutputConfig",
+    "WriterRetryConfig",
+    "WriterStorageConfig",
+    "configure_logging",
+    "errors",
+    "parse_current_pointer",
+    "parse_manifest",
+    "routing",
+    "validate_configs",
+]

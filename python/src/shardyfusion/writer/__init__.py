@@ -1,0 +1,1 @@
+"""Writers. The in-process writer lives in :mod:`shardyfusion.writer.python`."""
