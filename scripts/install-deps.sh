@@ -8,6 +8,7 @@ APT_PACKAGES=(
   libsqlite3-dev libxxhash-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev
   libzstd-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev
 )
 PIP_PACKAGES=("moto[server]" pytest)
 

@@ -1,6 +1,5 @@
 // `_CURRENT` pointer JSON (format.md §2.9) and manifest directory names (§1.5, §7.3).
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "shardyfusion/errors.h"
 #include "shardyfusion/manifest.h"
@@ -53,26 +52,42 @@ std::string ManifestDirName(Timestamp t, std::string_view run_id) {
   return FormatDirTime(t) + "_run_id=" + std::string(run_id);
 }
 
+// Both parsers below are plain scans, not std::regex: libstdc++'s regex executor recurses
+// once per character, so a long hostile name (a ref from `_CURRENT`, a db_url from a
+// manifest) overflowed the stack.
+
 std::optional<ManifestRef> ParseManifestDirName(std::string_view dir_name) {
-  static const std::regex kPattern(
-      R"(^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)_run_id=([^/]+)/?$)");
-  std::cmatch m;
-  if (!std::regex_match(dir_name.begin(), dir_name.end(), m, kPattern)) return std::nullopt;
+  // <YYYY-MM-DDTHH:MM:SS.ffffffZ>_run_id=<one or more chars but '/'>, then an optional '/'.
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+  static constexpr std::string_view kSep = "_run_id=";
+  if (dir_name.size() < kShape.size() + kSep.size()) return std::nullopt;
+  for (size_t i = 0; i < kShape.size(); ++i) {
+    bool ok = kShape[i] == 'd' ? (dir_name[i] >= '0' && dir_name[i] <= '9') : dir_name[i] == kShape[i];
+    if (!ok) return std::nullopt;
+  }
+  if (dir_name.substr(kShape.size(), kSep.size()) != kSep) return std::nullopt;
+  std::string_view run_id = dir_name.substr(kShape.size() + kSep.size());
+  if (!run_id.empty() && run_id.back() == '/') run_id.remove_suffix(1);
+  if (run_id.empty() || run_id.find('/') != std::string_view::npos) return std::nullopt;
   ManifestRef ref;
   try {
-    ref.published_at = ParseIsoTime(m[1].str());
+    ref.published_at = ParseIsoTime(dir_name.substr(0, kShape.size()));
   } catch (const ManifestParseError&) {
     return std::nullopt;  // e.g. month 13: not one of ours
   }
-  ref.run_id = m[2].str();
+  ref.run_id = std::string(run_id);
   return ref;
 }
 
 std::string RunIdFromRef(std::string_view ref) {
-  static const std::regex kRunId("run_id=([^/]+)");
-  std::cmatch m;
-  if (!std::regex_search(ref.begin(), ref.end(), m, kRunId)) return {};
-  return m[1].str();
+  // The first "run_id=" followed by at least one char but '/'; the id runs to the next '/'.
+  static constexpr std::string_view kKey = "run_id=";
+  for (size_t at = ref.find(kKey); at != std::string_view::npos; at = ref.find(kKey, at + 1)) {
+    std::string_view rest = ref.substr(at + kKey.size());
+    std::string_view id = rest.substr(0, rest.find('/'));
+    if (!id.empty()) return std::string(id);
+  }
+  return {};
 }
 
 std::string FormatDbPath(std::string_view tpl, uint32_t db_id) {
@@ -101,10 +116,16 @@ std::string FormatDbPath(std::string_view tpl, uint32_t db_id) {
     bool zero = !spec.empty() && spec[0] == '0';
     std::string_view width = spec.substr(zero ? 1 : 0);
     if (!width.empty() && width.back() == 'd') width.remove_suffix(1);
-    for (char w : width)
+    // A width is bounded (the template may come from a downloaded manifest): no object key
+    // can be longer than 1024 bytes anyway.
+    constexpr size_t kMaxWidth = 1024;
+    size_t pad = 0;
+    for (char w : width) {
       if (w < '0' || w > '9') throw bad("unsupported format spec '" + std::string(spec) + "'");
+      pad = pad * 10 + static_cast<size_t>(w - '0');
+      if (pad > kMaxWidth) throw bad("format width is larger than " + std::to_string(kMaxWidth));
+    }
     std::string digits = std::to_string(db_id);
-    size_t pad = width.empty() ? 0 : std::stoul(std::string(width));
     if (digits.size() < pad) out.append(pad - digits.size(), zero ? '0' : ' ');
     out += digits;
     i = close;

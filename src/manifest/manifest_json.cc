@@ -143,8 +143,18 @@ WriterInfo WriterInfoFromJson(const json& v) {
 }
 
 json ParseJsonField(std::string_view text, const std::string& field) {
+  // Parsing is iterative but dump() and the decoders recurse, so a hostile manifest nesting
+  // a column 100k levels deep overflowed the stack.  Python's json cannot write more than
+  // ~1000 levels either.
+  constexpr int kMaxDepth = 512;
+  auto limit_depth = [&](int depth, json::parse_event_t event, json&) {
+    if (depth > kMaxDepth &&
+        (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start))
+      Bad(field + " is nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    return true;
+  };
   try {
-    return json::parse(text);
+    return json::parse(text, limit_depth);
   } catch (const json::exception& e) {
     Bad(field + " is not valid JSON: " + e.what());
   }

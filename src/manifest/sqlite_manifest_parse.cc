@@ -1,5 +1,6 @@
 // Parses and validates a SQLite manifest image: every check of format.md §2.7.  Any
 // failure is a ManifestParseError whose message names the reason.
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -134,13 +135,57 @@ void Validate(const ParsedManifest& m) {
   }
 }
 
+// A manifest is untrusted input: its schema could make `SELECT * FROM shards` do unbounded
+// work (a view over an infinite recursive CTE, a generated column computing a huge value).
+// Reading a genuine manifest takes well under one VM step per byte and no value can be
+// larger than the image, so the work is capped relative to the payload size.
+struct ReadBudget {
+  uint64_t steps_left = 0;
+  bool exhausted = false;
+};
+constexpr int kProgressEvery = 1000;  // VM instructions between progress callbacks
+
+int OnProgress(void* arg) {
+  auto* budget = static_cast<ReadBudget*>(arg);
+  if (budget->steps_left < kProgressEvery) {
+    budget->exhausted = true;
+    return 1;  // interrupts the statement (SQLITE_INTERRUPT)
+  }
+  budget->steps_left -= kProgressEvery;
+  return 0;
+}
+
+// build_meta and shards must be plain tables: not views, and without generated columns
+// (computed on every read, inside one VM step the budget cannot interrupt).
+void CheckSchema(const SqliteDb& db) {
+  SqliteStatement st(db,
+                     "SELECT lower(name), type FROM sqlite_schema "
+                     "WHERE lower(name) IN ('build_meta', 'shards')");
+  while (st.Step()) {
+    std::string name(st.ColumnBytes(0)), type(st.ColumnBytes(1));
+    if (type != "table") Bad("manifest: " + name + " must be a table, not a " + type);
+    SqliteStatement cols(db, "SELECT name FROM pragma_table_xinfo(?) WHERE hidden != 0");
+    cols.BindText(1, name);
+    if (cols.Step())
+      Bad("manifest: " + name + "." + std::string(cols.ColumnBytes(0)) +
+          " is a generated column (not allowed in a manifest)");
+  }
+}
+
 }  // namespace
 
 ParsedManifest ParseSqliteManifest(std::string_view payload) {
   if (payload.size() < sizeof kMagic || std::memcmp(payload.data(), kMagic, sizeof kMagic) != 0)
     Bad("unsupported manifest format: not a SQLite database");
+  ReadBudget budget{10'000'000 + 100 * uint64_t{payload.size()}};
   SqliteDb db(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-              [](const std::string& m) { Bad("manifest: " + m); });
+              [&budget](const std::string& m) {
+                if (budget.exhausted) Bad("manifest: reading it needs too much work (" + m + ")");
+                Bad("manifest: " + m);
+              });
+  sqlite3_progress_handler(db.get(), kProgressEvery, OnProgress, &budget);
+  sqlite3_limit(db.get(), SQLITE_LIMIT_LENGTH,
+                static_cast<int>(std::min<size_t>(std::max<size_t>(payload.size(), 1 << 16), 1 << 30)));
   // sqlite3_deserialize takes ownership of a sqlite3_malloc'd copy (freed on close).
   auto* image = static_cast<unsigned char*>(sqlite3_malloc64(payload.size()));
   if (image == nullptr) Bad("out of memory loading manifest");
@@ -148,6 +193,7 @@ ParsedManifest ParseSqliteManifest(std::string_view payload) {
   int rc = sqlite3_deserialize(db.get(), "main", image, payload.size(), payload.size(),
                                SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY);
   if (rc != SQLITE_OK) db.Fail("cannot load the manifest database");
+  CheckSchema(db);
   ParsedManifest m;
   m.build = ReadBuildMeta(db, m.custom_json);
   m.shards = ReadShards(db);

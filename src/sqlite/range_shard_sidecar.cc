@@ -28,7 +28,8 @@ void RangeShardFile::LoadSidecar(const std::string& sidecar_key, const std::stri
   if (prefix.value->db_tag.empty()) return decline("sidecar is unbound (no db_tag)");
   if (prefix.value->db_tag != etag)
     return decline("sidecar db_tag " + prefix.value->db_tag + " != live ETag " + etag);
-  auto parsed = ParseSidecar(*bytes);
+  // Bounded by what a sidecar of this object can hold: a tiny zstd frame may claim gigabytes.
+  auto parsed = ParseSidecar(*bytes, MaxSidecarBodySize(size_, prefix.value->page_size));
   if (!parsed) return decline(parsed.rejection);
   Sidecar& sidecar = *parsed.value;
   // Page 1 is always stored (schema b-tree); its header must agree with the prefix.

@@ -80,6 +80,8 @@ ShardCacheLease::ShardCacheLease(StoreResolver& resolver, std::string db_url, st
 ShardCacheLease ShardCacheLease::Acquire(StoreResolver& resolver, const std::string& db_url,
                                          const std::string& local_dir,
                                          const std::optional<std::string>& checkpoint_id) {
+  if (local_dir.empty())
+    throw SqliteAdapterError("shard cache: no local directory given for " + db_url);
   std::error_code ec;
   std::string dir = fs::absolute(local_dir, ec).lexically_normal().string();
   if (ec) dir = local_dir;

@@ -103,7 +103,14 @@ struct SidecarResult {
 // Validates only the uncompressed prefix (cheap: lets a reader check page size and tag
 // before decompressing).
 SidecarResult<SidecarPrefix> ParseSidecarPrefix(std::string_view bytes);
-// Full validation per §4.6 "Reader validation"; never throws on bad input.
-SidecarResult<Sidecar> ParseSidecar(std::string_view bytes);
+// Full validation per §4.6 "Reader validation"; never throws on bad input.  A body_size
+// above `max_body_size` is rejected before decompressing: the frame is a zstd stream, so a
+// few KiB can claim (and inflate to) gigabytes.  Callers that know the database size pass
+// MaxSidecarBodySize(db_size, prefix.page_size).
+SidecarResult<Sidecar> ParseSidecar(std::string_view bytes, uint64_t max_body_size = UINT64_MAX);
+
+// The largest body a sidecar of a `db_size`-byte database can have: every page stored whole,
+// in one chain each, plus the index arrays.
+uint64_t MaxSidecarBodySize(uint64_t db_size, uint32_t page_size);
 
 }  // namespace shardyfusion::sqlite

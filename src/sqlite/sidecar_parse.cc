@@ -107,9 +107,21 @@ SidecarResult<SidecarPrefix> ParseSidecarPrefix(std::string_view b) {
   return {std::move(p), ""};
 }
 
-SidecarResult<Sidecar> ParseSidecar(std::string_view bytes) {
+uint64_t MaxSidecarBodySize(uint64_t db_size, uint32_t page_size) {
+  if (page_size == 0) return 0;
+  uint64_t pages = db_size / page_size + 1;
+  // n, pagenos[n], offsets[n+1], C, chain_heads[C], chain_offsets[C+1], chain_pages[M] with
+  // n, C, M <= pages, then at most n whole pages.
+  return 16 + pages * (uint64_t{page_size} + 20);
+}
+
+SidecarResult<Sidecar> ParseSidecar(std::string_view bytes, uint64_t max_body_size) {
   auto prefix = ParseSidecarPrefix(bytes);
   if (!prefix) return {std::nullopt, prefix.rejection};
+  if (prefix.value->body_size > max_body_size)
+    return Reject<Sidecar>("body_size " + std::to_string(prefix.value->body_size) +
+                           " is more than the database can need (" +
+                           std::to_string(max_body_size) + ")");
   std::string why;
   auto body = Decompress(bytes.substr(prefix.value->frame_offset), prefix.value->body_size, &why);
   if (!body) return Reject<Sidecar>(why);

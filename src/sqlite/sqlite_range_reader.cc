@@ -37,6 +37,7 @@ SqliteRangeReader::SqliteRangeReader(std::shared_ptr<sqlite::RangeShardFile> fil
 }
 
 std::optional<std::string> SqliteRangeReader::Get(std::string_view key) {
+  sqlite::TakeRangeVfsError();  // drop any stale cause so it cannot mask this lookup's
   std::string owned(key);
   if (!closed()) file_->Prefetch(std::span(&owned, 1), kv_root_);
   return Lookup(key);
@@ -44,6 +45,7 @@ std::optional<std::string> SqliteRangeReader::Get(std::string_view key) {
 
 std::vector<std::optional<std::string>> SqliteRangeReader::MultiGet(
     std::span<const std::string> keys) {
+  sqlite::TakeRangeVfsError();
   std::vector<std::optional<std::string>> out;
   out.reserve(keys.size());
   for (size_t at = 0; at < keys.size(); at += batch_keys_) {

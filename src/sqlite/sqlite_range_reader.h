@@ -2,9 +2,10 @@
 // `<db_url>/shard.db` in place through a read-only VFS over ranged GETs, with a page LRU
 // and, when present and bound to the live object, the page-cache sidecar (§4.6).
 //
-// S3 budget: open = HEAD + sidecar GET (+ a header range GET without a usable sidecar);
-// with the sidecar a cold Get costs one GetRanges for the leaf page plus one per overflow
-// chain it touches.  SqliteRangeReader::stats() counts them.
+// S3 budget: open = HEAD + sidecar GET (+ the header and page 1 without a usable sidecar).
+// Lookups first replay SQLite's b-tree search to prefetch what it will read, so with the
+// sidecar a cold Get costs at most two GetRanges calls (one when values fit inline);
+// SqliteRangeReader::stats() counts them.
 #pragma once
 
 #include <cstddef>
