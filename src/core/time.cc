@@ -85,6 +85,12 @@ Timestamp ParseIsoTime(std::string_view s) {
   }
   auto t = std::chrono::sys_days(ymd) + std::chrono::hours(hh) + std::chrono::minutes(mm) +
            std::chrono::seconds(ss) + microseconds(us) - std::chrono::seconds(offset_s);
+  // Years 1..9999 in UTC, like Python's datetime: anything else (year 0, or an offset that
+  // crosses the edge) would format as "-001-..." / "10000-..." and never parse back.
+  using std::chrono::year;
+  static const auto kMin = std::chrono::sys_days(year{1} / 1 / 1);
+  static const auto kEnd = std::chrono::sys_days(year{10000} / 1 / 1);
+  if (t < kMin || t >= kEnd) Bad(s);
   return std::chrono::time_point_cast<microseconds>(t);
 }
 

@@ -342,8 +342,14 @@ TEST_P(StoreConformance, ConcurrentPutsAndGetsNeverSeeTornBodies) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kRounds; ++i) {
         std::string tag = "t" + std::to_string(t) + "i" + std::to_string(i);
-        store().Put("hot/key", PatternBody(tag, (64 << 10) + 4096 * t + i));
-        auto got = store().Get("hot/key");
+        std::optional<std::string> got;
+        try {  // an exception must fail the test, not terminate the process
+          store().Put("hot/key", PatternBody(tag, (64 << 10) + 4096 * t + i));
+          got = store().Get("hot/key");
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << "thread " << t << " round " << i << ": " << e.what();
+          return;
+        }
         if (!got) {
           ++missing;
         } else if (!IsPatternBody(*got)) {

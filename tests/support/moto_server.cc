@@ -170,7 +170,8 @@ S3Options MotoS3Options(const MotoServer& server) {
   options.credentials = S3Credentials{"testing", "testing", ""};
   options.initial_backoff_s = 0.01;
   options.max_backoff_s = 0.1;
-  options.max_attempts = 3;
+  // moto answers 500 now and then under concurrent writes to one key: give it headroom.
+  options.max_attempts = 6;
   return options;
 }
 
