@@ -2,12 +2,13 @@
 // then on Close uploads it to `<db_url>/shard.db` and, best effort, a page-cache sidecar
 // to `<db_url>/shard.sidecar` bound to the uploaded object's ETag (§4.6).
 //
-// Rows go straight into SQLite inside one transaction; the writer buffers nothing itself,
-// so memory does not grow with the row count.
+// Rows must arrive in ascending key order, each key once (the pipeline merges and
+// de-duplicates): they are laid out as SQLite pages directly (sqlite/btree_file_builder.h),
+// so a build costs no SQL and memory does not grow with the row count.
 //
-// Failures: SQLite errors throw SqliteAdapterError (not retryable) naming the file and
-// SQLite's message; object store errors propagate unchanged so a transient upload failure
-// stays retryable.  A failed Seal poisons the writer: Close then throws and uploads
+// Failures: SQLite and file errors, and rows out of order, throw SqliteAdapterError (not
+// retryable) naming the file; object store errors propagate unchanged so a transient
+// upload failure stays retryable.  A failed Seal poisons the writer: Close then throws and uploads
 // nothing.  A sidecar failure is logged (LogEvent, warning) and never fails the shard.
 #pragma once
 
@@ -27,7 +28,6 @@ struct SqliteWriterOptions {
   // "auto": build at 4096, then after sealing re-page (PRAGMA page_size + VACUUM) to the
   // size recommended from the p95 value length and the max key length.
   bool auto_page_size = false;
-  int64_t cache_size_pages = -2000;  // PRAGMA cache_size: negative = KiB
   bool emit_sidecar = true;
   // Resolves db_url to a store; null means DefaultStoreResolver().
   std::shared_ptr<StoreResolver> resolver;

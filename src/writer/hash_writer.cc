@@ -125,7 +125,7 @@ BuildResult WriteHashSharded(const RecordSource& source, const HashShardedWriteC
         } catch (const KeyEncodingError& e) {
           throw KeyEncodingError("input row " + std::to_string(rows) + ": " + e.what());
         }
-        pipeline.Add(db_id, record.key, std::move(storage_key), std::move(record.value));
+        pipeline.Add(db_id, record.key, storage_key, record.value);
         ++rows;
       }
       results = pipeline.Finish();

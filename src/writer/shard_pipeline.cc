@@ -7,7 +7,7 @@
 #include "core/uuid.h"
 #include "shardyfusion/errors.h"
 #include "shardyfusion/observability.h"
-#include "writer/shard_spool.h"
+#include "writer/run_spool.h"
 
 namespace shardyfusion {
 namespace fs = std::filesystem;
@@ -16,17 +16,16 @@ namespace ev = metric_events;
 struct ShardPipeline::Shard {
   uint32_t db_id = 0;
   // Producer-owned.
-  std::vector<KvPair> buffer;
-  size_t buffer_bytes = 0;
+  RowBatch buffer;
   int64_t rows = 0;
   std::optional<Key> min_key, max_key;
   // Guarded by mu_.
-  std::deque<std::pair<std::vector<KvPair>, size_t>> pending;
+  std::deque<RowBatch> pending;
   bool scheduled = false;
   bool input_done = false;
   // Owned by the one worker running this shard.
   std::unique_ptr<ShardWriter> writer;
-  std::unique_ptr<ShardSpool> spool;
+  std::unique_ptr<RunSpool> spool;
   int attempt = 0;
   std::string db_url;
   std::string local_dir;
@@ -45,8 +44,6 @@ int64_t MillisSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
       .count();
 }
-
-size_t RowBytes(const KvPair& row) { return row.first.size() + row.second.size(); }
 
 }  // namespace
 
@@ -80,12 +77,11 @@ void ShardPipeline::ThrowIfFailed() {
   if (error_) std::rethrow_exception(error_);
 }
 
-void ShardPipeline::Add(uint32_t db_id, const Key& key, std::string storage_key, std::string value) {
+void ShardPipeline::Add(uint32_t db_id, const Key& key, std::string_view storage_key, std::string_view value) {
   Shard& s = *shards_[db_id];
-  size_t bytes = storage_key.size() + value.size();
-  s.buffer.emplace_back(std::move(storage_key), std::move(value));
-  s.buffer_bytes += bytes;
-  unsubmitted_bytes_ += bytes;
+  size_t before = s.buffer.bytes();
+  s.buffer.Add(storage_key, value);
+  unsubmitted_bytes_ += s.buffer.bytes() - before;
   if (s.rows++ == 0) {
     s.min_key = key;
     s.max_key = key;
@@ -94,20 +90,18 @@ void ShardPipeline::Add(uint32_t db_id, const Key& key, std::string storage_key,
   } else if (*s.max_key < key) {
     s.max_key = key;
   }
-  if (s.buffer.size() >= settings_.batch_size) Submit(s);
+  if (s.buffer.rows() >= settings_.batch_size) Submit(s);
   if (unsubmitted_bytes_ + inflight_bytes_ > settings_.max_buffered_bytes) WaitForBudget();
 }
 
 void ShardPipeline::Submit(Shard& s) {
   if (s.buffer.empty()) return;
-  size_t bytes = s.buffer_bytes;
+  size_t bytes = s.buffer.bytes();
   unsubmitted_bytes_ -= bytes;
   std::lock_guard lock(mu_);
   ThrowIfFailed();
-  s.pending.emplace_back(std::move(s.buffer), bytes);
-  s.buffer = {};
-  s.buffer.reserve(std::min<size_t>(settings_.batch_size, 4096));
-  s.buffer_bytes = 0;
+  s.pending.push_back(std::move(s.buffer));
+  s.buffer = RowBatch();
   inflight_bytes_ += bytes;
   if (!s.scheduled) {
     s.scheduled = true;
@@ -121,7 +115,7 @@ void ShardPipeline::WaitForBudget() {
   while (unsubmitted_bytes_ > 0 && unsubmitted_bytes_ + inflight_bytes_ > settings_.max_buffered_bytes) {
     Shard* largest = nullptr;
     for (auto& s : shards_)
-      if (!largest || s->buffer_bytes > largest->buffer_bytes) largest = s.get();
+      if (!largest || s->buffer.bytes() > largest->buffer.bytes()) largest = s.get();
     Submit(*largest);
   }
   std::unique_lock lock(mu_);
@@ -168,14 +162,12 @@ void ShardPipeline::RunShard(Shard& s, std::unique_lock<std::mutex>& lock) {
   try {
     while (!error_ && !stopping_) {
       if (!s.pending.empty()) {
-        auto [rows, bytes] = std::move(s.pending.front());
+        RowBatch batch = std::move(s.pending.front());
         s.pending.pop_front();
+        size_t bytes = batch.bytes();
         lock.unlock();
-        // Key order makes B-tree inserts local; stable keeps the last of duplicate keys last.
-        std::stable_sort(rows.begin(), rows.end(),
-                         [](const KvPair& a, const KvPair& b) { return a.first < b.first; });
-        WriteRows(s, rows, /*spool=*/true);
-        rows = {};
+        SpillRun(s, batch);
+        batch = RowBatch();
         lock.lock();
         inflight_bytes_ -= bytes;
         progress_cv_.notify_all();
@@ -227,98 +219,86 @@ void ShardPipeline::AbandonAttempt(Shard& s) {
   }
 }
 
-void ShardPipeline::WriteRows(Shard& s, std::span<const KvPair> rows, bool spool) {
-  if (spool && settings_.retry && settings_.retry->max_retries > 0) {
-    if (!s.spool) {
-      auto dir = fs::path(settings_.local_root) / ("run_id=" + settings_.run_id) / "_spool";
-      fs::create_directories(dir);
-      char name[32];
-      std::snprintf(name, sizeof name, "db=%05u.bin", s.db_id);
-      s.spool = std::make_unique<ShardSpool>((dir / name).string());
-    }
-    s.spool->Append(rows);
+void ShardPipeline::SpillRun(Shard& s, const RowBatch& batch) {
+  if (!s.spool) {
+    auto dir = fs::path(settings_.local_root) / ("run_id=" + settings_.run_id) / "_spool";
+    fs::create_directories(dir);
+    char name[32];
+    std::snprintf(name, sizeof name, "db=%05u.bin", s.db_id);
+    s.spool = std::make_unique<RunSpool>((dir / name).string());
   }
-  try {
-    if (!s.writer) OpenAttempt(s);
-    size_t bytes = 0;
-    for (const auto& r : rows) bytes += RowBytes(r);
-    if (settings_.ops_limiter) settings_.ops_limiter->Acquire(static_cast<double>(rows.size()));
-    if (settings_.bytes_limiter) settings_.bytes_limiter->Acquire(static_cast<double>(bytes));
-    s.writer->WriteBatch(rows);
-    Emit(settings_.metrics, ev::kWriteBatchWritten,
-         {{"db_id", int64_t{s.db_id}}, {"batch_size", static_cast<int64_t>(rows.size())}});
-  } catch (...) {
-    if (!spool) throw;  // a replay failed: the caller (Recover) decides
-    Recover(s, std::current_exception());  // replays the spool, which already holds `rows`
-  }
+  s.spool->AppendRun(batch.SortedRun());
 }
 
 void ShardPipeline::Finalize(Shard& s) {
   for (;;) {
     try {
-      if (!s.writer) OpenAttempt(s);
-      s.writer->Flush();
-      s.writer->Seal();
-      RequiredShardMeta meta;
-      meta.db_id = s.db_id;
-      meta.db_url = s.db_url;
-      meta.attempt = s.attempt;
-      meta.row_count = s.rows;
-      meta.db_bytes = s.writer->DbBytes();
-      meta.min_key = s.min_key;
-      meta.max_key = s.max_key;
-      meta.checkpoint_id = Uuid4Hex();
-      meta.writer_info.attempt = s.attempt;
-      s.writer->Close();  // uploads: only after this is the attempt complete
-      meta.writer_info.duration_ms = MillisSince(s.started);
-      AbandonAttempt(s);  // local scratch is no longer needed
-      s.spool.reset();
-      Emit(settings_.metrics, ev::kWriteShardCompleted,
-           {{"db_id", int64_t{s.db_id}}, {"row_count", s.rows}, {"duration_ms", meta.writer_info.duration_ms}});
-      s.result = ShardAttemptResult{std::move(meta), s.attempt_urls};
+      BuildAttempt(s);
       return;
     } catch (...) {
-      Recover(s, std::current_exception());
+      PrepareRetry(s, std::current_exception());  // throws when the shard cannot be retried
     }
   }
 }
 
-void ShardPipeline::Recover(Shard& s, std::exception_ptr error) {
-  for (;;) {
-    AbandonAttempt(s);
-    bool can_retry = settings_.retry && s.attempt < settings_.retry->max_retries && s.spool &&
-                     IsRetryable(error) && !stopping_;
-    if (!can_retry) {
-      if (settings_.retry && IsRetryable(error))
-        Emit(settings_.metrics, ev::kWriteShardRetryExhausted,
-             {{"db_id", int64_t{s.db_id}}, {"attempts", int64_t{s.attempt + 1}}});
-      std::string where = "shard db_id=" + std::to_string(s.db_id) + " attempt=" + std::to_string(s.attempt);
-      try {
-        std::rethrow_exception(error);
-      } catch (const ShardyfusionError& e) {
-        throw ShardWriteError(where + " failed", e);
-      } catch (const std::exception& e) {
-        // Unknown adapter errors are retryable, as in the reference.
-        throw ShardWriteError(where + " failed: " + e.what(), true);
-      }
-    }
-    double backoff = settings_.retry->initial_backoff_s;
-    for (int i = 0; i < s.attempt; ++i) backoff *= settings_.retry->backoff_multiplier;
-    ++s.attempt;
-    Emit(settings_.metrics, ev::kWriteShardRetried,
-         {{"db_id", int64_t{s.db_id}}, {"attempt", int64_t{s.attempt}}, {"backoff_s", backoff}});
-    LogEvent(LogLevel::kWarning, "shard_write_retrying",
-             {{"db_id", std::to_string(s.db_id)}, {"attempt", std::to_string(s.attempt)}});
-    std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
+// One attempt: merge the runs into a fresh writer, seal, upload.
+void ShardPipeline::BuildAttempt(Shard& s) {
+  OpenAttempt(s);
+  s.spool->Merge(settings_.batch_size, [&](std::span<const KvPair> rows) {
+    size_t bytes = 0;
+    for (const auto& [k, v] : rows) bytes += k.size() + v.size();
+    if (settings_.ops_limiter) settings_.ops_limiter->Acquire(static_cast<double>(rows.size()));
+    if (settings_.bytes_limiter) settings_.bytes_limiter->Acquire(static_cast<double>(bytes));
+    s.writer->WriteBatch(rows);
+    Emit(settings_.metrics, ev::kWriteBatchWritten,
+         {{"db_id", int64_t{s.db_id}}, {"batch_size", static_cast<int64_t>(rows.size())}});
+  });
+  s.writer->Flush();
+  s.writer->Seal();
+  RequiredShardMeta meta;
+  meta.db_id = s.db_id;
+  meta.db_url = s.db_url;
+  meta.attempt = s.attempt;
+  meta.row_count = s.rows;
+  meta.db_bytes = s.writer->DbBytes();
+  meta.min_key = s.min_key;
+  meta.max_key = s.max_key;
+  meta.checkpoint_id = Uuid4Hex();
+  meta.writer_info.attempt = s.attempt;
+  s.writer->Close();  // uploads: only after this is the attempt complete
+  meta.writer_info.duration_ms = MillisSince(s.started);
+  AbandonAttempt(s);  // local scratch is no longer needed
+  s.spool.reset();
+  Emit(settings_.metrics, ev::kWriteShardCompleted,
+       {{"db_id", int64_t{s.db_id}}, {"row_count", s.rows}, {"duration_ms", meta.writer_info.duration_ms}});
+  s.result = ShardAttemptResult{std::move(meta), s.attempt_urls};
+}
+
+void ShardPipeline::PrepareRetry(Shard& s, std::exception_ptr error) {
+  AbandonAttempt(s);
+  bool can_retry = settings_.retry && s.attempt < settings_.retry->max_retries && IsRetryable(error) && !stopping_;
+  if (!can_retry) {
+    if (settings_.retry && IsRetryable(error))
+      Emit(settings_.metrics, ev::kWriteShardRetryExhausted,
+           {{"db_id", int64_t{s.db_id}}, {"attempts", int64_t{s.attempt + 1}}});
+    std::string where = "shard db_id=" + std::to_string(s.db_id) + " attempt=" + std::to_string(s.attempt);
     try {
-      OpenAttempt(s);
-      s.spool->Replay(settings_.batch_size,
-                      [&](std::span<const KvPair> rows) { WriteRows(s, rows, /*spool=*/false); });
-      return;
-    } catch (...) {
-      error = std::current_exception();
+      std::rethrow_exception(error);
+    } catch (const ShardyfusionError& e) {
+      throw ShardWriteError(where + " failed", e);
+    } catch (const std::exception& e) {
+      // Unknown adapter errors are retryable, as in the reference.
+      throw ShardWriteError(where + " failed: " + e.what(), true);
     }
   }
+  double backoff = settings_.retry->initial_backoff_s;
+  for (int i = 0; i < s.attempt; ++i) backoff *= settings_.retry->backoff_multiplier;
+  ++s.attempt;
+  Emit(settings_.metrics, ev::kWriteShardRetried,
+       {{"db_id", int64_t{s.db_id}}, {"attempt", int64_t{s.attempt}}, {"backoff_s", backoff}});
+  LogEvent(LogLevel::kWarning, "shard_write_retrying",
+           {{"db_id", std::to_string(s.db_id)}, {"attempt", std::to_string(s.attempt)}});
+  std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
 }
 
 }  // namespace shardyfusion

@@ -1,7 +1,9 @@
-// The streaming core of the writer: the producer thread adds routed rows; a pool of
-// worker threads writes each shard's batches in order (one worker per shard at a time),
-// retries failed attempts by replaying the shard's spool into attempt=NN+1, and reports
-// one ShardAttemptResult per shard.  Memory is bounded by `max_buffered_bytes`.
+// The streaming core of the writer, an external merge sort per shard.  The producer thread
+// adds routed rows to per-shard batches; worker threads sort each full batch and append it
+// to the shard's run spool on local disk (one worker per shard at a time).  When the
+// input ends, each shard's runs are merged in key order into a fresh ShardWriter attempt
+// (a retry merges again into attempt=NN+1), and one ShardAttemptResult per shard is
+// reported.  Memory is bounded by `max_buffered_bytes`, whatever the row count.
 #pragma once
 
 #include <atomic>
@@ -18,12 +20,12 @@
 #include "shardyfusion/key.h"
 #include "shardyfusion/rate_limiter.h"
 #include "shardyfusion/writer.h"
+#include "writer/row_batch.h"
 #include "writer/shard_writer.h"
 
 namespace shardyfusion {
 
 class MetricsCollector;
-class ShardSpool;
 
 struct PipelineSettings {
   std::shared_ptr<ShardWriterFactory> factory;
@@ -49,7 +51,7 @@ class ShardPipeline {
   ShardPipeline& operator=(const ShardPipeline&) = delete;
 
   // Producer side (one thread).  Throws the first worker error as soon as it is known.
-  void Add(uint32_t db_id, const Key& key, std::string storage_key, std::string value);
+  void Add(uint32_t db_id, const Key& key, std::string_view storage_key, std::string_view value);
   // Sends the remaining rows, waits for every shard, and returns their results (empty
   // shards are not reported).  Throws the first worker error.
   std::vector<ShardAttemptResult> Finish();
@@ -60,9 +62,10 @@ class ShardPipeline {
   void WaitForBudget();
   void WorkerLoop();
   void RunShard(Shard& s, std::unique_lock<std::mutex>& lock);
-  void WriteRows(Shard& s, std::span<const KvPair> rows, bool spool);
+  void SpillRun(Shard& s, const RowBatch& batch);
   void Finalize(Shard& s);
-  void Recover(Shard& s, std::exception_ptr error);
+  void BuildAttempt(Shard& s);
+  void PrepareRetry(Shard& s, std::exception_ptr error);
   void OpenAttempt(Shard& s);
   void AbandonAttempt(Shard& s);
   void ThrowIfFailed();

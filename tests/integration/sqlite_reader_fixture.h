@@ -2,6 +2,8 @@
 // the in-memory store, a local directory (file://) or moto S3, and a fake manifest.
 #pragma once
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -59,10 +61,12 @@ struct ReaderStore {
   }
 };
 
-// Builds and uploads one shard with the SQLite writer; returns its db_bytes.
+// Builds and uploads one shard with the SQLite writer (rows sorted first, as the
+// pipeline delivers them; keys must be distinct); returns its db_bytes.
 inline int64_t BuildShard(const ReaderStore& store, const std::string& db_url,
-                          const std::vector<KvPair>& rows, const std::string& scratch_dir,
+                          std::vector<KvPair> rows, const std::string& scratch_dir,
                           int page_size = 4096, bool sidecar = true) {
+  std::sort(rows.begin(), rows.end());
   SqliteWriterOptions options;
   options.page_size = page_size;
   options.emit_sidecar = sidecar;

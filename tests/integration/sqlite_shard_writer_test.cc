@@ -6,9 +6,9 @@
 namespace shardyfusion::sqlite_test {
 namespace {
 
-TEST_P(SqliteWriterTest, SchemaBlobsEmptyValuesAndDuplicates) {
+TEST_P(SqliteWriterTest, SchemaBlobsAndEmptyValues) {
   auto factory = Factory();
-  std::vector<KvPair> rows = {{"k1", "first"}, {"k2", ""}, {"k1", "last"}, {"k3", "v3"}};
+  std::vector<KvPair> rows = {{"k1", "last"}, {"k2", ""}, {"k3", "v3"}};
   int64_t db_bytes = 0;
   WriteShard(factory, DbUrl(), rows, &db_bytes);
 
@@ -107,6 +107,22 @@ TEST_P(SqliteWriterTest, AutoPageSize) {
   rows[5].second = ValueFor(5, 5000);
   WriteShard(factory, DbUrl(901), rows);
   EXPECT_EQ(HeaderPageSize(*Get(DbUrl(901) + "/shard.db")), 32768u);
+}
+
+TEST_P(SqliteWriterTest, RowsOutOfOrderOrRepeatedPoisonTheShard) {
+  // The pipeline merges and de-duplicates; a writer fed anything else refuses the file.
+  auto factory = Factory();
+  for (auto rows : {std::vector<KvPair>{{"k2", "a"}, {"k1", "b"}}, std::vector<KvPair>{{"k1", "a"}, {"k1", "b"}}}) {
+    auto w = Open(factory, DbUrl());
+    try {
+      w->WriteBatch(rows);
+      ADD_FAILURE() << "expected SqliteAdapterError";
+    } catch (const SqliteAdapterError& e) {
+      EXPECT_NE(std::string(e.what()).find("ascending order"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(w->Close(), SqliteAdapterError);
+    EXPECT_FALSE(Get(DbUrl() + "/shard.db"));
+  }
 }
 
 TEST_P(SqliteWriterTest, WriteAfterSealAndSealTwiceThrow) {

@@ -1,0 +1,37 @@
+// Rows for one shard held back-to-back in one buffer (no allocation per row), and the
+// sorted run they become: the rows in key order, each key once (the last one added wins).
+// Row layout, in memory and in a run: [u32 key length][u32 value length][key][value].
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace shardyfusion {
+
+class RowBatch {
+ public:
+  // Throws ShardWriteError when a key or value does not fit the 32-bit lengths.
+  void Add(std::string_view key, std::string_view value);
+  size_t rows() const { return rows_; }
+  size_t bytes() const { return data_.size(); }
+  bool empty() const { return rows_ == 0; }
+  // Sorted by key (SQLite's BLOB order), duplicates collapsed to the last added.
+  std::string SortedRun() const;
+
+ private:
+  std::string data_;
+  size_t rows_ = 0;
+};
+
+// Reads one row at `p` (layout above); returns the byte count it occupies.
+inline size_t RowAt(const char* p, std::string_view* key, std::string_view* value) {
+  uint32_t klen, vlen;
+  __builtin_memcpy(&klen, p, 4);
+  __builtin_memcpy(&vlen, p + 4, 4);
+  *key = {p + 8, klen};
+  *value = {p + 8 + klen, vlen};
+  return 8 + static_cast<size_t>(klen) + vlen;
+}
+
+}  // namespace shardyfusion
