@@ -78,14 +78,16 @@ int main(int argc, char** argv) {
   uint32_t shards = 16;
   int threads = 2;
   bool baseline = true;
+  size_t budget_mib = 0;  // 0: the library default
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--rows" && i + 1 < argc) rows = std::stoull(argv[++i]);
     else if (a == "--shards" && i + 1 < argc) shards = static_cast<uint32_t>(std::stoul(argv[++i]));
     else if (a == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
     else if (a == "--no-baseline") baseline = false;
+    else if (a == "--max-buffered-mib" && i + 1 < argc) budget_mib = std::stoull(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: writer_bench [--rows N] [--shards N] [--threads N] [--no-baseline]\n");
+      std::fprintf(stderr, "usage: writer_bench [--rows N] [--shards N] [--threads N] [--max-buffered-mib N] [--no-baseline]\n");
       return 2;
     }
   }
@@ -99,6 +101,7 @@ int main(int argc, char** argv) {
   config.lifecycle.enable_run_registry = false;
   WriteOptions options;
   options.num_threads = threads;
+  if (budget_mib) options.max_buffered_bytes = budget_mib << 20;
   uint64_t next = 0;
   auto start = Clock::now();
   BuildResult result = WriteHashSharded(

@@ -86,8 +86,11 @@ struct HashShardedWriteConfig {
 struct WriteOptions {
   // Shards are written on this many threads (0: hardware concurrency, 1: sequential).
   int num_threads = 0;
-  // Ceiling on rows buffered in memory across all shards; the producer waits beyond it.
-  size_t max_buffered_bytes = 256ull << 20;
+  // Ceiling on row bytes buffered in memory across all shards; the producer waits beyond
+  // it.  Buffering more than a few batches per thread does not speed a build up (sorted
+  // runs go to local disk), so the default is modest; peak RSS stays near this plus a
+  // fixed ~80 MiB whatever the row count.
+  size_t max_buffered_bytes = 64ull << 20;
   // Needed with max_keys_per_shard when the input size is not known up front.
   std::optional<uint64_t> total_rows;
 };

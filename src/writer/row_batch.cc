@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
-#include <vector>
 
 #include "shardyfusion/errors.h"
 
 namespace shardyfusion {
 namespace {
+
+constexpr size_t kBlockBytes = 256 << 10;
 
 // The first 8 key bytes as a big-endian number: most comparisons end here.
 uint64_t Prefix(std::string_view key) {
@@ -19,6 +20,12 @@ uint64_t Prefix(std::string_view key) {
   return v;
 }
 
+std::string_view KeyAt(const char* row) {
+  std::string_view key, value;
+  RowAt(row, &key, &value);
+  return key;
+}
+
 }  // namespace
 
 void RowBatch::Add(std::string_view key, std::string_view value) {
@@ -27,50 +34,49 @@ void RowBatch::Add(std::string_view key, std::string_view value) {
     throw ShardWriteError("a row of " + std::to_string(key.size() + value.size()) +
                               " bytes is larger than a shard row can be (4 GiB per key or value)",
                           false);
+  size_t need = 8 + key.size() + value.size();
+  if (blocks_.empty() || blocks_.back().capacity() - blocks_.back().size() < need) {
+    blocks_.emplace_back();
+    blocks_.back().reserve(std::max(kBlockBytes, need));
+  }
+  std::string& block = blocks_.back();
   uint32_t lens[2] = {static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size())};
-  size_t at = data_.size();
-  data_.resize(at + sizeof lens + key.size() + value.size());
-  char* p = data_.data() + at;
-  std::memcpy(p, lens, sizeof lens);
-  std::memcpy(p + sizeof lens, key.data(), key.size());
-  std::memcpy(p + sizeof lens + key.size(), value.data(), value.size());
+  block.append(reinterpret_cast<const char*>(lens), sizeof lens);
+  block.append(key);
+  block.append(value);
+  bytes_ += need;
   ++rows_;
 }
 
-std::string RowBatch::SortedRun() const {
+void RowBatch::SortedRun(std::string& run) const {
   struct Entry {
     uint64_t prefix;
-    size_t offset;
+    const char* row;
+    size_t order;  // insertion order: ties keep it, so the last duplicate sorts last
   };
   std::vector<Entry> entries;
   entries.reserve(rows_);
   std::string_view key, value;
-  for (size_t at = 0; at < data_.size();) {
-    size_t size = RowAt(data_.data() + at, &key, &value);
-    entries.push_back({Prefix(key), at});
-    at += size;
-  }
-  auto key_at = [&](size_t at) {
-    RowAt(data_.data() + at, &key, &value);
-    return key;
-  };
-  // Ties on the key keep insertion order (offset), so the last duplicate is last.
-  std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
+  for (const auto& block : blocks_)
+    for (size_t at = 0; at < block.size();) {
+      const char* row = block.data() + at;
+      at += RowAt(row, &key, &value);
+      entries.push_back({Prefix(key), row, entries.size()});
+    }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    int c = key_at(a.offset).compare(key_at(b.offset));
-    return c != 0 ? c < 0 : a.offset < b.offset;
+    int c = KeyAt(a.row).compare(KeyAt(b.row));
+    return c != 0 ? c < 0 : a.order < b.order;
   });
-  std::string run;
-  run.reserve(data_.size());
+  run.clear();
+  run.reserve(bytes_);
   for (size_t i = 0; i < entries.size(); ++i) {
-    size_t at = entries[i].offset;
-    size_t size = RowAt(data_.data() + at, &key, &value);
-    if (i + 1 < entries.size() && entries[i + 1].prefix == entries[i].prefix &&
-        key_at(entries[i + 1].offset) == key_at(at))
+    const Entry& e = entries[i];
+    size_t size = RowAt(e.row, &key, &value);
+    if (i + 1 < entries.size() && entries[i + 1].prefix == e.prefix && KeyAt(entries[i + 1].row) == key)
       continue;  // a later row has the same key
-    run.append(data_, at, size);
+    run.append(e.row, size);
   }
-  return run;
 }
 
 }  // namespace shardyfusion

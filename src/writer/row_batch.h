@@ -1,11 +1,13 @@
-// Rows for one shard held back-to-back in one buffer (no allocation per row), and the
-// sorted run they become: the rows in key order, each key once (the last one added wins).
+// Rows for one shard held in fixed-size blocks (no allocation per row, no doubling
+// reallocations that fragment the heap), and the sorted run they become: the rows in key
+// order, each key once (the last one added wins).
 // Row layout, in memory and in a run: [u32 key length][u32 value length][key][value].
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace shardyfusion {
 
@@ -14,13 +16,15 @@ class RowBatch {
   // Throws ShardWriteError when a key or value does not fit the 32-bit lengths.
   void Add(std::string_view key, std::string_view value);
   size_t rows() const { return rows_; }
-  size_t bytes() const { return data_.size(); }
+  size_t bytes() const { return bytes_; }
   bool empty() const { return rows_ == 0; }
-  // Sorted by key (SQLite's BLOB order), duplicates collapsed to the last added.
-  std::string SortedRun() const;
+  // Writes into `out` (replacing it) the rows sorted by key (SQLite's BLOB order), with
+  // duplicates collapsed to the last added.
+  void SortedRun(std::string& out) const;
 
  private:
-  std::string data_;
+  std::vector<std::string> blocks_;  // each reserved once; a row never spans two
+  size_t bytes_ = 0;
   size_t rows_ = 0;
 };
 

@@ -148,17 +148,18 @@ std::vector<ShardAttemptResult> ShardPipeline::Finish() {
 }
 
 void ShardPipeline::WorkerLoop() {
+  std::string run_buffer;  // reused for every sorted run this worker writes
   std::unique_lock lock(mu_);
   for (;;) {
     work_cv_.wait(lock, [&] { return stopping_ || !runnable_.empty(); });
     if (stopping_) return;
     Shard& s = *shards_[runnable_.front()];
     runnable_.pop_front();
-    RunShard(s, lock);
+    RunShard(s, lock, run_buffer);
   }
 }
 
-void ShardPipeline::RunShard(Shard& s, std::unique_lock<std::mutex>& lock) {
+void ShardPipeline::RunShard(Shard& s, std::unique_lock<std::mutex>& lock, std::string& run_buffer) {
   try {
     while (!error_ && !stopping_) {
       if (!s.pending.empty()) {
@@ -166,7 +167,7 @@ void ShardPipeline::RunShard(Shard& s, std::unique_lock<std::mutex>& lock) {
         s.pending.pop_front();
         size_t bytes = batch.bytes();
         lock.unlock();
-        SpillRun(s, batch);
+        SpillRun(s, batch, run_buffer);
         batch = RowBatch();
         lock.lock();
         inflight_bytes_ -= bytes;
@@ -219,7 +220,7 @@ void ShardPipeline::AbandonAttempt(Shard& s) {
   }
 }
 
-void ShardPipeline::SpillRun(Shard& s, const RowBatch& batch) {
+void ShardPipeline::SpillRun(Shard& s, const RowBatch& batch, std::string& run_buffer) {
   if (!s.spool) {
     auto dir = fs::path(settings_.local_root) / ("run_id=" + settings_.run_id) / "_spool";
     fs::create_directories(dir);
@@ -227,7 +228,8 @@ void ShardPipeline::SpillRun(Shard& s, const RowBatch& batch) {
     std::snprintf(name, sizeof name, "db=%05u.bin", s.db_id);
     s.spool = std::make_unique<RunSpool>((dir / name).string());
   }
-  s.spool->AppendRun(batch.SortedRun());
+  batch.SortedRun(run_buffer);
+  s.spool->AppendRun(run_buffer);
 }
 
 void ShardPipeline::Finalize(Shard& s) {
@@ -244,7 +246,8 @@ void ShardPipeline::Finalize(Shard& s) {
 // One attempt: merge the runs into a fresh writer, seal, upload.
 void ShardPipeline::BuildAttempt(Shard& s) {
   OpenAttempt(s);
-  s.spool->Merge(settings_.batch_size, [&](std::span<const KvPair> rows) {
+  // Small merge chunks: the writer appends row by row, so bigger ones only cost memory.
+  s.spool->Merge(std::min<size_t>(settings_.batch_size, 4096), [&](std::span<const KvPair> rows) {
     size_t bytes = 0;
     for (const auto& [k, v] : rows) bytes += k.size() + v.size();
     if (settings_.ops_limiter) settings_.ops_limiter->Acquire(static_cast<double>(rows.size()));

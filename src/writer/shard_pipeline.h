@@ -40,7 +40,7 @@ struct PipelineSettings {
   std::shared_ptr<TokenBucket> bytes_limiter;  // may be null
   std::shared_ptr<MetricsCollector> metrics;   // may be null
   int num_threads = 1;
-  size_t max_buffered_bytes = 256ull << 20;
+  size_t max_buffered_bytes = 64ull << 20;
 };
 
 class ShardPipeline {
@@ -61,8 +61,8 @@ class ShardPipeline {
   void Submit(Shard& s);
   void WaitForBudget();
   void WorkerLoop();
-  void RunShard(Shard& s, std::unique_lock<std::mutex>& lock);
-  void SpillRun(Shard& s, const RowBatch& batch);
+  void RunShard(Shard& s, std::unique_lock<std::mutex>& lock, std::string& run_buffer);
+  void SpillRun(Shard& s, const RowBatch& batch, std::string& run_buffer);
   void Finalize(Shard& s);
   void BuildAttempt(Shard& s);
   void PrepareRetry(Shard& s, std::exception_ptr error);

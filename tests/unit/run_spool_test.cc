@@ -36,7 +36,9 @@ TEST(RowBatch, SortedRunOrdersKeysAndKeepsTheLastDuplicate) {
   batch.Add("ab", "");
   EXPECT_EQ(batch.rows(), 6u);
   RunSpool spool(SpoolPath());
-  spool.AppendRun(batch.SortedRun());
+  std::string run;
+  batch.SortedRun(run);
+  spool.AppendRun(run);
   std::vector<KvPair> want = {{"", "empty key first"}, {"a", "2"}, {"ab", ""}, {"b", "3"},
                               {std::string("\xff", 1), "high byte sorts last"}};
   EXPECT_EQ(MergeAll(spool, 2), want);
@@ -57,7 +59,9 @@ TEST(RunSpool, MergeOfManyRunsMatchesAMapWithLastWriteWins) {
       batch.Add(key, value);
       expected[key] = value;
     }
-    spool.AppendRun(batch.SortedRun());
+    std::string sorted;
+    batch.SortedRun(sorted);
+    spool.AppendRun(sorted);
   }
   auto merged = MergeAll(spool, 1000);
   ASSERT_EQ(merged.size(), expected.size());
