@@ -19,6 +19,15 @@ namespace nb = nanobind;
 
 namespace shardy_py {
 
+// d[key] converted to T; nullopt when the key is absent or None.
+template <typename T>
+std::optional<T> Get(const nb::dict& d, const char* key) {
+  if (!d.contains(key)) return std::nullopt;
+  nb::object v = d[key];
+  if (v.is_none()) return std::nullopt;
+  return nb::cast<T>(v);
+}
+
 // int -> Key::Int (or Key::UInt above INT64_MAX), str -> Key::Str, bytes-like -> Key::Bytes.
 // Throws shardyfusion::KeyEncodingError for anything else (bool, float, None, out of range).
 shardyfusion::Key KeyFromPy(PyObject* obj);

@@ -52,14 +52,6 @@ struct PyHandle {
   }
 };
 
-template <typename T>
-std::optional<T> Get(const nb::dict& d, const char* key) {
-  if (!d.contains(key)) return std::nullopt;
-  nb::object v = d[key];
-  if (v.is_none()) return std::nullopt;
-  return nb::cast<T>(v);
-}
-
 ReaderOptions OptionsFromPy(const nb::dict& d) {
   ReaderOptions o;
   o.s3_prefix = Get<std::string>(d, "s3_prefix").value_or("");

@@ -125,14 +125,6 @@ class ChunkedSource {
   PyObject* err_tb_ = nullptr;
 };
 
-template <typename T>
-std::optional<T> Get(const nb::dict& d, const char* key) {
-  if (!d.contains(key)) return std::nullopt;
-  nb::object v = d[key];
-  if (v.is_none()) return std::nullopt;
-  return nb::cast<T>(v);
-}
-
 HashShardedWriteConfig ConfigFromPy(const nb::dict& d) {
   HashShardedWriteConfig c;
   c.storage.s3_prefix = Get<std::string>(d, "s3_prefix").value_or("");
