@@ -11,15 +11,6 @@ namespace {
 
 constexpr size_t kBlockBytes = 256 << 10;
 
-// The first 8 key bytes as a big-endian number: most comparisons end here.
-uint64_t Prefix(std::string_view key) {
-  unsigned char b[8] = {};
-  std::memcpy(b, key.data(), std::min<size_t>(8, key.size()));
-  uint64_t v = 0;
-  for (unsigned char c : b) v = (v << 8) | c;
-  return v;
-}
-
 std::string_view KeyAt(const char* row) {
   std::string_view key, value;
   RowAt(row, &key, &value);
@@ -61,7 +52,7 @@ void RowBatch::SortedRun(std::string& run) const {
     for (size_t at = 0; at < block.size();) {
       const char* row = block.data() + at;
       at += RowAt(row, &key, &value);
-      entries.push_back({Prefix(key), row, entries.size()});
+      entries.push_back({KeyPrefix(key), row, entries.size()});
     }
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;

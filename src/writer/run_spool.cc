@@ -35,6 +35,7 @@ class RunSpool::Cursor {
   bool done() const { return done_; }
   size_t index() const { return index_; }
   std::string_view key() const { return key_; }
+  uint64_t prefix() const { return prefix_; }
   std::string_view value() const { return value_; }
 
   void Advance() {
@@ -48,6 +49,7 @@ class RunSpool::Cursor {
     size_t size = 8 + static_cast<size_t>(lens[0]) + lens[1];
     if (!Ensure(size)) SpoolError("read (truncated run)", spool_.path_, EIO);
     pos_ += RowAt(buf_.data() + pos_, &key_, &value_);
+    prefix_ = KeyPrefix(key_);
   }
 
  private:
@@ -76,6 +78,7 @@ class RunSpool::Cursor {
   std::string buf_;
   size_t pos_ = 0;
   std::string_view key_, value_;
+  uint64_t prefix_ = 0;
   bool done_ = false;
 };
 
@@ -109,6 +112,7 @@ void RunSpool::Merge(size_t chunk_rows, const std::function<void(std::span<const
     cursors.push_back(std::make_unique<Cursor>(*this, runs_[i], buffer, i));
   // Min-heap on (key, run index): equal keys come out oldest run first.
   auto later = [](const Cursor* a, const Cursor* b) {
+    if (a->prefix() != b->prefix()) return a->prefix() > b->prefix();
     int c = a->key().compare(b->key());
     return c != 0 ? c > 0 : a->index() > b->index();
   };
@@ -126,7 +130,9 @@ void RunSpool::Merge(size_t chunk_rows, const std::function<void(std::span<const
     row.second.assign(c->value());
     c->Advance();
     if (!c->done()) heap.push(c);
-    while (!heap.empty() && heap.top()->key() == row.first) {  // a newer run overrides
+    const uint64_t prefix = KeyPrefix(row.first);
+    // The same key in a newer run overrides this row.
+    while (!heap.empty() && heap.top()->prefix() == prefix && heap.top()->key() == row.first) {
       Cursor* dup = heap.top();
       heap.pop();
       row.second.assign(dup->value());
