@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -115,8 +117,12 @@ MotoServer::MotoServer() : owner_pid_(getpid()) {
   }
 }
 
+std::unique_ptr<MotoServer> MotoServer::External(std::string endpoint) {
+  return std::unique_ptr<MotoServer>(new MotoServer(ExternalTag{}, std::move(endpoint)));
+}
+
 MotoServer::~MotoServer() {
-  if (getpid() != owner_pid_) return;  // static destructors running in a forked child
+  if (pid_ <= 0 || getpid() != owner_pid_) return;  // external, or a forked child's statics
   Stop();
   unlink(log_path_.c_str());  // a clean run's log is noise; failed starts report theirs
 }
@@ -136,7 +142,15 @@ void MotoServer::Stop() {
   pid_ = -1;
 }
 
+namespace {
+const char* ExternalEndpoint() {
+  const char* endpoint = std::getenv("SHARDY_TEST_MOTO_ENDPOINT");
+  return endpoint && *endpoint ? endpoint : nullptr;
+}
+}  // namespace
+
 bool MotoServerAvailable() {
+  if (ExternalEndpoint()) return true;
   const char* path = std::getenv("PATH");
   std::stringstream dirs(path ? path : "");
   std::string dir;
@@ -154,7 +168,7 @@ MotoServer& SharedMotoServer() {
   static std::string failure;
   std::call_once(once, [] {
     try {
-      server = std::make_unique<MotoServer>();
+      server = ExternalEndpoint() ? MotoServer::External(ExternalEndpoint()) : std::make_unique<MotoServer>();
     } catch (const std::exception& e) {
       failure = e.what();
     }
@@ -177,7 +191,12 @@ S3Options MotoS3Options(const MotoServer& server) {
 
 std::string CreateBucket(const MotoServer& server, const std::string& tag) {
   static std::atomic<int> counter{0};
-  std::string name = "sf-" + tag + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+  static const std::string salt = [] {
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", std::random_device{}());
+    return std::string(hex);
+  }();
+  std::string name = "sf-" + tag + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" + salt;
   s3::S3Client client(s3::ResolveS3Config(name, MotoS3Options(server)));
   s3::S3Request request;
   request.method = "PUT";  // an empty key addresses the bucket itself

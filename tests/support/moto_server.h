@@ -30,7 +30,13 @@ class MotoServer {
   const std::string& endpoint() const { return endpoint_; }  // "http://127.0.0.1:<port>"
   const std::string& log_path() const { return log_path_; }
 
+  // A server someone else started and stops (scripts/test.sh shares one across all test
+  // processes through SHARDY_TEST_MOTO_ENDPOINT instead of one per process).
+  static std::unique_ptr<MotoServer> External(std::string endpoint);
+
  private:
+  struct ExternalTag {};
+  MotoServer(ExternalTag, std::string endpoint) : endpoint_(std::move(endpoint)) {}
   void Stop();
 
   pid_t pid_ = -1;
@@ -39,17 +45,18 @@ class MotoServer {
   std::string log_path_;
 };
 
-// True when `moto_server` is on PATH.
+// True when SHARDY_TEST_MOTO_ENDPOINT is set or `moto_server` is on PATH.
 bool MotoServerAvailable();
 
-// One server per test process, started on first use and stopped at exit.
+// The server at SHARDY_TEST_MOTO_ENDPOINT when that is set; otherwise one server per test
+// process, started on first use and stopped at exit.
 MotoServer& SharedMotoServer();
 
 // Options for `server`: its endpoint, fake credentials, and quick retries.
 S3Options MotoS3Options(const MotoServer& server);
 
 // Creates a new, uniquely named bucket on `server` with a plain signed PUT and returns its
-// name ("sf-<tag>-<pid>-<n>").
+// name ("sf-<tag>-<pid>-<n>-<random>": unique even when a shared server outlives a pid).
 std::string CreateBucket(const MotoServer& server, const std::string& tag = "test");
 
 // An S3 store over a fresh bucket of the shared server; nullptr when moto is unavailable
