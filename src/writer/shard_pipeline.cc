@@ -48,11 +48,14 @@ int64_t MillisSince(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 ShardPipeline::ShardPipeline(PipelineSettings settings, uint32_t num_dbs)
-    : settings_(std::move(settings)) {
+    : settings_(std::move(settings)),
+      // Enough spare blocks for a full budget plus one partly filled block per shard.
+      pool_(settings_.max_buffered_bytes / BlockPool::kBlockBytes + num_dbs + 2 * std::max(1, settings_.num_threads)) {
   shards_.reserve(num_dbs);
   for (uint32_t i = 0; i < num_dbs; ++i) {
     shards_.push_back(std::make_unique<Shard>());
     shards_.back()->db_id = i;
+    shards_.back()->buffer = RowBatch(&pool_);
   }
   int threads = std::max(1, settings_.num_threads);
   LogFields context = ScopedLogContext::Current();
@@ -101,7 +104,7 @@ void ShardPipeline::Submit(Shard& s) {
   std::lock_guard lock(mu_);
   ThrowIfFailed();
   s.pending.push_back(std::move(s.buffer));
-  s.buffer = RowBatch();
+  s.buffer = RowBatch(&pool_);
   inflight_bytes_ += bytes;
   if (!s.scheduled) {
     s.scheduled = true;
@@ -148,18 +151,18 @@ std::vector<ShardAttemptResult> ShardPipeline::Finish() {
 }
 
 void ShardPipeline::WorkerLoop() {
-  std::string run_buffer;  // reused for every sorted run this worker writes
+  SortScratch scratch;  // reused for every sorted run this worker writes
   std::unique_lock lock(mu_);
   for (;;) {
     work_cv_.wait(lock, [&] { return stopping_ || !runnable_.empty(); });
     if (stopping_) return;
     Shard& s = *shards_[runnable_.front()];
     runnable_.pop_front();
-    RunShard(s, lock, run_buffer);
+    RunShard(s, lock, scratch);
   }
 }
 
-void ShardPipeline::RunShard(Shard& s, std::unique_lock<std::mutex>& lock, std::string& run_buffer) {
+void ShardPipeline::RunShard(Shard& s, std::unique_lock<std::mutex>& lock, SortScratch& scratch) {
   try {
     while (!error_ && !stopping_) {
       if (!s.pending.empty()) {
@@ -167,8 +170,8 @@ void ShardPipeline::RunShard(Shard& s, std::unique_lock<std::mutex>& lock, std::
         s.pending.pop_front();
         size_t bytes = batch.bytes();
         lock.unlock();
-        SpillRun(s, batch, run_buffer);
-        batch = RowBatch();
+        SpillRun(s, batch, scratch);
+        batch.Release();
         lock.lock();
         inflight_bytes_ -= bytes;
         progress_cv_.notify_all();
@@ -220,7 +223,7 @@ void ShardPipeline::AbandonAttempt(Shard& s) {
   }
 }
 
-void ShardPipeline::SpillRun(Shard& s, const RowBatch& batch, std::string& run_buffer) {
+void ShardPipeline::SpillRun(Shard& s, const RowBatch& batch, SortScratch& scratch) {
   if (!s.spool) {
     auto dir = fs::path(settings_.local_root) / ("run_id=" + settings_.run_id) / "_spool";
     fs::create_directories(dir);
@@ -228,8 +231,8 @@ void ShardPipeline::SpillRun(Shard& s, const RowBatch& batch, std::string& run_b
     std::snprintf(name, sizeof name, "db=%05u.bin", s.db_id);
     s.spool = std::make_unique<RunSpool>((dir / name).string());
   }
-  batch.SortedRun(run_buffer);
-  s.spool->AppendRun(run_buffer);
+  batch.SortedRun(scratch);
+  s.spool->AppendRun(scratch.run);
 }
 
 void ShardPipeline::Finalize(Shard& s) {

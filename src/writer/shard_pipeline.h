@@ -61,8 +61,8 @@ class ShardPipeline {
   void Submit(Shard& s);
   void WaitForBudget();
   void WorkerLoop();
-  void RunShard(Shard& s, std::unique_lock<std::mutex>& lock, std::string& run_buffer);
-  void SpillRun(Shard& s, const RowBatch& batch, std::string& run_buffer);
+  void RunShard(Shard& s, std::unique_lock<std::mutex>& lock, SortScratch& scratch);
+  void SpillRun(Shard& s, const RowBatch& batch, SortScratch& scratch);
   void Finalize(Shard& s);
   void BuildAttempt(Shard& s);
   void PrepareRetry(Shard& s, std::exception_ptr error);
@@ -71,6 +71,7 @@ class ShardPipeline {
   void ThrowIfFailed();
 
   PipelineSettings settings_;
+  BlockPool pool_;  // before shards_: their batches give blocks back when destroyed
   std::vector<std::unique_ptr<Shard>> shards_;
   std::vector<std::thread> workers_;
   size_t unsubmitted_bytes_ = 0;  // producer-only

@@ -36,9 +36,9 @@ TEST(RowBatch, SortedRunOrdersKeysAndKeepsTheLastDuplicate) {
   batch.Add("ab", "");
   EXPECT_EQ(batch.rows(), 6u);
   RunSpool spool(SpoolPath());
-  std::string run;
-  batch.SortedRun(run);
-  spool.AppendRun(run);
+  SortScratch scratch;
+  batch.SortedRun(scratch);
+  spool.AppendRun(scratch.run);
   std::vector<KvPair> want = {{"", "empty key first"}, {"a", "2"}, {"ab", ""}, {"b", "3"},
                               {std::string("\xff", 1), "high byte sorts last"}};
   EXPECT_EQ(MergeAll(spool, 2), want);
@@ -59,9 +59,9 @@ TEST(RunSpool, MergeOfManyRunsMatchesAMapWithLastWriteWins) {
       batch.Add(key, value);
       expected[key] = value;
     }
-    std::string sorted;
-    batch.SortedRun(sorted);
-    spool.AppendRun(sorted);
+    SortScratch scratch;
+    batch.SortedRun(scratch);
+    spool.AppendRun(scratch.run);
   }
   auto merged = MergeAll(spool, 1000);
   ASSERT_EQ(merged.size(), expected.size());
@@ -71,6 +71,19 @@ TEST(RunSpool, MergeOfManyRunsMatchesAMapWithLastWriteWins) {
     EXPECT_EQ(merged[i].second, v);
     ++i;
   }
+}
+
+TEST(RowBatch, BlocksGoBackToThePoolAndAreReused) {
+  BlockPool pool(4);
+  RowBatch batch(&pool);
+  std::string value(1000, 'v');
+  for (int i = 0; i < 600; ++i) batch.Add(std::to_string(i), value);  // three blocks
+  batch.Add("big", std::string(BlockPool::kBlockBytes, 'x'));         // one of its own
+  batch.Release();
+  EXPECT_TRUE(batch.empty());
+  std::string block = pool.Take();
+  EXPECT_TRUE(block.empty());
+  EXPECT_EQ(block.capacity(), BlockPool::kBlockBytes);
 }
 
 TEST(RunSpool, NoRunsMergeToNothing) {
