@@ -25,9 +25,12 @@ class ManifestStore {
   // Returns the manifest ref.  Throws PublishManifestError when the manifest could not be
   // written (nothing changed) and PublishCurrentError (carrying the ref) when only the
   // pointer write failed: the old `_CURRENT` is intact and SetCurrent(ref) may be retried.
+  // With `expected_current` the pointer write is conditional as in SetCurrent; losing that
+  // race is a PublishCurrentError that is not retryable and names both refs.
   virtual std::string Publish(const RequiredBuildMeta& build,
                               const std::vector<RequiredShardMeta>& shards,
-                              std::string_view custom_json) = 0;
+                              std::string_view custom_json,
+                              const std::optional<std::string>& expected_current = std::nullopt) = 0;
 
   // The pointer's target; nullopt when there is no `_CURRENT`.  ManifestParseError when
   // the pointer is malformed.
@@ -37,9 +40,16 @@ class ManifestStore {
   // Newest first by the publish time in the directory name.
   virtual std::vector<ManifestRef> ListManifests(size_t limit = 10) = 0;
   // Points `_CURRENT` at `ref` (publish and rollback).  With `expected_current`, the write
-  // is conditional on the pointer still naming that ref (PreconditionFailedError if not).
+  // is a compare-and-swap (If-Match on the pointer's ETag; If-None-Match when
+  // `expected_current` is "", meaning "no pointer yet"): it happens only while the pointer
+  // still names that ref, else PreconditionFailedError naming the expected, the actual and
+  // the new ref.  A pointer that already names `ref` counts as done (an earlier attempt
+  // whose answer was lost), so retrying a conditional SetCurrent is safe.
   virtual void SetCurrent(const std::string& ref,
                           const std::optional<std::string>& expected_current = std::nullopt) = 0;
+  // False when conditional SetCurrent cannot be enforced (the object store ignores
+  // If-Match / If-None-Match).
+  virtual bool SupportsConditionalCurrent() const { return true; }
   // The root URL this store publishes under.
   virtual std::string root_url() const = 0;
 };

@@ -43,6 +43,14 @@ struct WriterManifestConfig {
   std::string custom_fields_json = "{}";  // must be a JSON object
   int pointer_retries = 3;                 // `_CURRENT` write retries after the manifest
   double pointer_initial_backoff_s = 1.0;
+  // Concurrent publishers on one root: when set, `_CURRENT` is only moved if it still names
+  // the snapshot that was current when this run started (a compare-and-swap: If-Match on
+  // the pointer's ETag, If-None-Match when there was none).  A run that lost the race fails
+  // with PublishCurrentError (not retryable; the message names its own manifest and the
+  // one now current); its complete manifest stays as a harmless orphan.  Off (default):
+  // last writer wins, as in the reference.  Needs a store that enforces conditional writes
+  // (S3, local directory, memory; validated when the run starts).
+  bool conditional_current = false;
 };
 
 struct KeyValueWriteConfig {

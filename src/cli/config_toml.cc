@@ -4,11 +4,15 @@
 #include <toml++/toml.h>
 
 #include <cmath>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "cli/cli_error.h"
 #include "cli/config.h"
 #include "cli/config_search.h"
+#include "core/toml_text_check.h"
+#include "shardyfusion/errors.h"
 
 namespace shardyfusion::cli {
 namespace {
@@ -98,8 +102,17 @@ class Section {
 };
 
 toml::table ParseFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) throw UsageError(path + ": cannot open the file");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw UsageError(path + ": cannot read the file");
   try {
-    return toml::parse_file(path);
+    CheckTomlText(text, path);  // toml++ 3.3.0 has undefined behaviour on some non-ASCII input
+  } catch (const ConfigValidationError& e) {
+    throw UsageError(e.what());
+  }
+  try {
+    return toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw UsageError(path + ":" + std::to_string(e.source().begin.line) +
                      ": invalid TOML: " + std::string(e.description()));

@@ -3,6 +3,7 @@
 
 #include "shardyfusion/errors.h"
 #include "shardyfusion/manifest_store.h"
+#include "shardyfusion/observability.h"
 #include "shardyfusion/store_resolver.h"
 #include "shardyfusion/url.h"
 
@@ -10,6 +11,18 @@ namespace shardyfusion {
 namespace {
 
 constexpr std::string_view kJsonContentType = "application/json";
+
+// The ref a `_CURRENT` body names, for messages and comparisons ("" if it names nothing).
+std::string PointedRef(const std::optional<std::string>& body) {
+  if (!body) return "";
+  try {
+    return ParseCurrentPointer(*body).manifest_ref;
+  } catch (const ManifestParseError&) {
+    return "<unparseable _CURRENT>";
+  }
+}
+
+std::string Describe(const std::string& ref) { return ref.empty() ? "nothing" : ref; }
 
 class ObjectManifestStore final : public ManifestStore {
  public:
@@ -23,22 +36,24 @@ class ObjectManifestStore final : public ManifestStore {
   std::string root_url() const override { return root_url_; }
 
   std::string Publish(const RequiredBuildMeta& build, const std::vector<RequiredShardMeta>& shards,
-                      std::string_view custom_json) override {
+                      std::string_view custom_json,
+                      const std::optional<std::string>& expected_current) override {
     std::string ref;
     try {
       std::string image = BuildSqliteManifest(build, shards, custom_json);
       std::string key = JoinUrl(root_key_, {"manifests", ManifestDirName(Now(), build.run_id),
                                             options_.manifest_name});
-      PutOptions put;
-      put.content_type = std::string(kSqliteManifestContentType);
-      put.if_none_match = store_->SupportsConditionalPut();  // manifests are never overwritten
-      store_->Put(key, image, put);
+      PutManifest(key, image);
       ref = store_->UrlFor(key);
     } catch (const ShardyfusionError& e) {
       throw PublishManifestError("manifest publish failed for run '" + build.run_id + "'", e);
     }
     try {
-      SetCurrent(ref, std::nullopt);
+      SetCurrent(ref, expected_current);
+    } catch (const PreconditionFailedError& e) {
+      // Only a conditional pointer write loses like this: another publisher moved it first.
+      throw PublishCurrentError("manifest " + ref + " was written but another publish won: " +
+                                    e.what(), ref, /*retryable=*/false);
     } catch (const ShardyfusionError& e) {
       throw PublishCurrentError("manifest " + ref + " was written but _CURRENT was not updated: " +
                                     e.what(), ref, e.retryable());
@@ -85,19 +100,68 @@ class ObjectManifestStore final : public ManifestStore {
     p.manifest_ref = ref;
     p.run_id = run_id;
     p.updated_at = Now();
+    const std::string body = EncodeCurrentPointer(p);
     PutOptions put;
     put.content_type = std::string(kJsonContentType);
-    if (expected) {
-      auto info = store_->Head(CurrentKey());
-      auto body = info ? store_->Get(CurrentKey()) : std::nullopt;
-      if (!body || ParseCurrentPointer(*body).manifest_ref != *expected)
-        throw PreconditionFailedError("_CURRENT no longer points at " + *expected);
-      put.if_match = info->etag;
+    if (!expected) {
+      store_->Put(CurrentKey(), body, put);
+      return;
     }
-    store_->Put(CurrentKey(), EncodeCurrentPointer(p), put);
+    // Compare-and-swap: the ETag read here is the one the PUT is conditional on.
+    auto info = store_->Head(CurrentKey());
+    auto current = info ? store_->Get(CurrentKey()) : std::nullopt;
+    std::string actual = PointedRef(current);
+    if (actual == ref && ref != *expected) return;  // an earlier attempt of ours landed
+    if (actual != *expected) throw LostRace(ref, *expected, actual);
+    if (current)
+      put.if_match = info->etag;
+    else
+      put.if_none_match = true;
+    try {
+      store_->Put(CurrentKey(), body, put);
+    } catch (const PreconditionFailedError&) {
+      // Either somebody else wrote in between, or this very PUT was applied and its answer
+      // lost, so the store's retry met our own write.  Look before calling it a loss.
+      actual = PointedRef(store_->Get(CurrentKey()));
+      if (actual == ref) return;
+      throw LostRace(ref, *expected, actual);
+    }
   }
 
+  bool SupportsConditionalCurrent() const override { return store_->SupportsConditionalPut(); }
+
  private:
+  static PreconditionFailedError LostRace(const std::string& ref, const std::string& expected,
+                                          const std::string& actual) {
+    return PreconditionFailedError("_CURRENT now points at " + Describe(actual) + " (expected " +
+                                   (expected.empty() ? "no pointer yet" : expected) +
+                                   "), so it was not moved to " + ref);
+  }
+
+  // Manifests are never overwritten: a create-only PUT where the store supports it.  When
+  // that PUT was applied but its answer was lost, the store's own retry meets our object and
+  // reports a lost condition; the same bytes there mean the write is ours and done.
+  void PutManifest(const std::string& key, const std::string& image) {
+    PutOptions put;
+    put.content_type = std::string(kSqliteManifestContentType);
+    put.if_none_match = store_->SupportsConditionalPut();
+    try {
+      store_->Put(key, image, put);
+    } catch (const PreconditionFailedError& e) {
+      auto stored = store_->Get(key);
+      if (stored && *stored == image) {
+        LogEvent(LogLevel::kInfo, "manifest_put_confirmed", {{"key", key}});
+        return;
+      }
+      throw PreconditionFailedError(
+          "manifest " + store_->UrlFor(key) + " already exists " +
+          (stored ? "with different content (" + std::to_string(stored->size()) + " bytes, ours " +
+                        std::to_string(image.size()) + ")"
+                  : "(answered 412) but could not be read back") +
+          "; refusing to overwrite it: " + e.what());
+    }
+  }
+
   std::string CurrentKey() const { return JoinUrl(root_key_, {options_.current_pointer_key}); }
 
   // Refs must live in this store (the reference silently reads the wrong bucket otherwise).

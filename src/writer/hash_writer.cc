@@ -87,6 +87,18 @@ BuildResult WriteHashSharded(const RecordSource& source, const HashShardedWriteC
   std::string local_root = config.output.local_root;
   if (local_root.empty()) local_root = (std::filesystem::temp_directory_path() / "shardyfusion").string();
 
+  // Conditional publish: the snapshot this run replaces is the one current at its start.
+  PublishOptions publish;
+  publish.pointer_retries = config.manifest.pointer_retries;
+  publish.pointer_initial_backoff_s = config.manifest.pointer_initial_backoff_s;
+  if (config.manifest.conditional_current) {
+    if (!manifest_store->SupportsConditionalCurrent())
+      throw ConfigValidationError("manifest.conditional_current: the store at " + manifest_store->root_url() +
+                                  " ignores conditional writes");
+    auto current = manifest_store->LoadCurrent();
+    publish.expected_current = current ? current->ref : "";
+  }
+
   auto run_record = StartRunRecord(config, *resolver, root, run_id);
   if (config.metrics)
     config.metrics->Emit(metric_events::kWriteStarted, {{"run_id", run_id}, {"s3_prefix", root}});
@@ -145,9 +157,7 @@ BuildResult WriteHashSharded(const RecordSource& source, const HashShardedWriteC
     build.shard_prefix = config.output.shard_prefix;
     build.key_encoding = config.kv.key_encoding;
     std::string custom = MergeCustom(config.manifest.custom_fields_json, factory->ManifestCustomFields());
-    std::string ref = PublishSnapshot(*manifest_store, build, selection.winners, custom,
-                                      config.manifest.pointer_retries,
-                                      config.manifest.pointer_initial_backoff_s, config.metrics);
+    std::string ref = PublishSnapshot(*manifest_store, build, selection.winners, custom, publish, config.metrics);
     const auto t_published = Clock::now();
     CleanupLosers(*resolver, selection.loser_urls);
     if (run_record) run_record->MarkSucceeded(ref);

@@ -127,6 +127,29 @@ TEST_F(CliErrors, MissingSnapshotConfigAndCredentials) {
   ExpectOneErrorLine(snap_->Run({"--s3-option", "max_attempts=lots", "info"}), 2);
 }
 
+// toml++ 3.3.0 has undefined behaviour on some non-ASCII input (upstream #295): the loader
+// checks the text first.  Invalid UTF-8 and non-ASCII outside strings are a usage error
+// naming the file and the byte offset; non-ASCII inside strings and comments is fine.
+TEST_F(CliErrors, NonAsciiConfigBytesAreCheckedBeforeTheTomlParser) {
+  BuildSmall();
+  std::string path = snap_->dir() + "/reader.toml";
+  testing::WriteFile(path, "[reader]\nlocal_root = \"\xff\"\n");
+  CliResult bad_utf8 = snap_->Run({"--config", path, "info"});
+  ExpectOneErrorLine(bad_utf8, 2);
+  EXPECT_NE(bad_utf8.err.find("byte offset 23"), std::string::npos) << bad_utf8.err;
+  EXPECT_NE(bad_utf8.err.find("not valid UTF-8"), std::string::npos) << bad_utf8.err;
+  EXPECT_NE(bad_utf8.err.find("reader.toml"), std::string::npos) << bad_utf8.err;
+
+  testing::WriteFile(path, "[reader\xc7\xbc]\n");  // the fuzzer's reproducer, shortened
+  CliResult key = snap_->Run({"--config", path, "info"});
+  ExpectOneErrorLine(key, 2);
+  EXPECT_NE(key.err.find("byte offset 7"), std::string::npos) << key.err;
+
+  testing::WriteFile(path, "# caf\xc3\xa9 \xe2\x80\x94 Z\xc3\xbcrich\n[reader]\nmax_workers = 2 # \xc7\xbc\n");
+  CliResult fine = snap_->Run({"--config", path, "info"});
+  EXPECT_EQ(fine.exit_code, 0) << fine.err;
+}
+
 TEST_F(CliErrors, UnreachableEndpoint) {
   std::string endpoint = "http://127.0.0.1:" + std::to_string(ClosedPort());
   snap_->env()["AWS_ACCESS_KEY_ID"] = "testing";

@@ -29,7 +29,7 @@ class DieAfterManifest : public ManifestStore {
  public:
   explicit DieAfterManifest(std::shared_ptr<ManifestStore> inner) : inner_(std::move(inner)) {}
   std::string Publish(const RequiredBuildMeta& build, const std::vector<RequiredShardMeta>& shards,
-                      std::string_view custom) override {
+                      std::string_view custom, const std::optional<std::string>&) override {
     // Write only the manifest (as the real store does first), then die before _CURRENT.
     std::string image = BuildSqliteManifest(build, shards, custom);
     auto r = resolver_->Resolve(root_url() + "/manifests/" + ManifestDirName(Now(), build.run_id) + "/manifest");

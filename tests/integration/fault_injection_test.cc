@@ -235,13 +235,10 @@ TEST_F(FaultInjection, DroppedResponseToTheCurrentPutIsRetriedAndPublishSucceeds
   ExpectEveryRow(reader, "v-");
 }
 
-// KNOWN BUG (disabled until fixed): the manifest PUT is conditional (If-None-Match: *).
-// When its response is lost after the store applied it, the S3 client's retry meets our own
-// manifest and gets 412, and the build fails with a non-retryable PublishManifestError
-// ("conditional write lost") although the manifest is complete; `_CURRENT` is not moved.
-// A lost condition on a create-only PUT should compare the stored object with what we
-// sent before calling it a conflict.
-TEST_F(FaultInjection, DISABLED_DroppedResponseToTheManifestPutStillPublishes) {
+// The manifest PUT is conditional (If-None-Match: *).  When its response is lost after the
+// store applied it, the S3 client's retry meets our own manifest and gets 412; the store
+// reads the object back, finds the bytes it sent, and publishing goes on.
+TEST_F(FaultInjection, DroppedResponseToTheManifestPutStillPublishes) {
   FaultRule drop;
   drop.method = "PUT";
   drop.key_substring = "/manifests/";
@@ -250,6 +247,28 @@ TEST_F(FaultInjection, DISABLED_DroppedResponseToTheManifestPutStillPublishes) {
   int rule = proxy_->AddRule(drop);
   BuildResult result = Write("v-");
   EXPECT_EQ(proxy_->Fired(rule), 1);
+  EXPECT_EQ(proxy_->Count("PUT", "/manifests/"), 2);  // applied, unheard, re-sent: 412
+  EXPECT_EQ(StoredCurrentRef(), result.manifest_ref);
+  ConcurrentShardedReader reader(Options(scratch_.path() + "/cache"));
+  ExpectEveryRow(reader, "v-");
+}
+
+TEST_F(FaultInjection, DroppedResponseToAConditionalCurrentPutIsNotALostRace) {
+  BuildResult first = Write("old-");
+  FaultRule drop;
+  drop.method = "PUT";
+  drop.key_substring = "/prefix/_CURRENT";
+  drop.action = FaultAction::kDropResponse;
+  drop.times = 1;
+  int rule = proxy_->AddRule(drop);
+  auto config = Config(resolver_);
+  config.manifest.conditional_current = true;
+  std::vector<Record> rows;
+  for (int i = 0; i < kRows; ++i) rows.push_back({Key::Int(i), "v-" + std::to_string(i)});
+  BuildResult result = WriteHashSharded(rows, config, [](const Record& r) { return r.key; },
+                                        [](const Record& r) { return r.value; });
+  EXPECT_EQ(proxy_->Fired(rule), 1);
+  EXPECT_EQ(proxy_->Count("PUT", "/prefix/_CURRENT"), 3);  // first, dropped, re-sent: 412
   EXPECT_EQ(StoredCurrentRef(), result.manifest_ref);
   ConcurrentShardedReader reader(Options(scratch_.path() + "/cache"));
   ExpectEveryRow(reader, "v-");
