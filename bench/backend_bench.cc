@@ -1,7 +1,7 @@
 // SlateDB shards vs SQLite shards holding the same rows, measured in the same run on the
 // same local directory store: build rows/s for each backend (printed before the
 // benchmarks), then warm `get` and `multi_get(1000)` through ConcurrentShardedReader.
-//   ./build/bench/backend_bench --benchmark_min_time=1s        (rows: SHARDY_BENCH_ROWS)
+//   ./build/bench/backend_bench --benchmark_min_time=1        (rows: SHARDY_BENCH_ROWS)
 // Report ratios (SlateDB / SQLite), not absolute numbers.
 #include <benchmark/benchmark.h>
 
@@ -92,9 +92,13 @@ struct Fixture {
   }
 };
 
+// Owned by main and destroyed before exit: the bridge's runtime cannot shut a database
+// down cleanly from static destructors (thread-locals are already gone by then).
+std::unique_ptr<Fixture> fixture;
+
 Fixture& F() {
-  static Fixture f;
-  return f;
+  if (!fixture) fixture = std::make_unique<Fixture>();
+  return *fixture;
 }
 
 ConcurrentShardedReader* ReaderFor(benchmark::State& state, bool slate) {
@@ -133,4 +137,11 @@ BENCHMARK(BM_MultiGet1000)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  fixture.reset();
+  return 0;
+}
