@@ -23,6 +23,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The SlateDB backend needs cargo (rustup is preinstalled on our machines; it cannot be
+# installed from the package registries here).  Without it the backend is simply off.
+if command -v cargo >/dev/null 2>&1; then
+  cargo fetch --locked --manifest-path "$(dirname "$0")/../rust/Cargo.toml" >/dev/null 2>&1 ||
+    echo "warning: cargo fetch for rust/ failed; the first build will retry"
+else
+  echo "note: cargo not found: the SlateDB shard backend will be built without (off)"
+fi
+
 if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c "import pytest" >/dev/null 2>&1; then
   python3 -m pip install -q "${PIP_PACKAGES[@]}"
 fi

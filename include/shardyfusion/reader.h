@@ -17,6 +17,7 @@
 #include "shardyfusion/key.h"
 #include "shardyfusion/manifest.h"
 #include "shardyfusion/router.h"
+#include "shardyfusion/shard_backend.h"
 
 namespace shardyfusion {
 
@@ -35,7 +36,9 @@ struct ReaderOptions {
   std::shared_ptr<StoreResolver> resolver;      // null: DefaultStoreResolver()
   std::shared_ptr<ManifestStore> manifest_store;  // null: the object store at s3_prefix
   std::string current_pointer_key = "_CURRENT";
-  std::shared_ptr<ShardReaderFactory> reader_factory;  // null: SQLite, by sqlite_mode
+  std::shared_ptr<ShardReaderFactory> reader_factory;  // null: by backend (and sqlite_mode)
+  ShardBackend backend = ShardBackend::kSqlite;  // the manifest does not say; the caller does
+  SlateDbReadOptions slatedb;
   SqliteReadMode sqlite_mode = SqliteReadMode::kAuto;
   uint64_t sqlite_auto_per_shard_bytes = 16ull << 20;
   uint64_t sqlite_auto_total_bytes = 2ull << 30;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "shardyfusion/key.h"
+#include "shardyfusion/shard_backend.h"
 
 namespace shardyfusion {
 
@@ -56,7 +57,9 @@ struct WriterManifestConfig {
 struct KeyValueWriteConfig {
   KeyEncoding key_encoding = KeyEncoding::kU64BE;
   size_t batch_size = 50'000;
-  std::shared_ptr<ShardWriterFactory> adapter_factory;  // null: SQLite shards
+  std::shared_ptr<ShardWriterFactory> adapter_factory;  // null: shards of `backend`
+  ShardBackend backend = ShardBackend::kSqlite;         // used when adapter_factory is null
+  SlateDbWriteOptions slatedb;                          // backend == kSlateDb only
 };
 
 struct HashShardingConfig {

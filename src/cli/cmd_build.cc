@@ -118,6 +118,7 @@ int RunBuild(CliContext& ctx, const BuildArgs& a) {
   config.output.run_id = a.run_id;
   config.output.local_root = ctx.reader_config().local_root;
   config.kv.batch_size = static_cast<size_t>(a.batch_size);
+  config.kv.backend = ctx.reader_config().backend;
   config.writer_type = "cpp-cli";
   WriteOptions options;
   options.num_threads = a.threads;

@@ -8,6 +8,7 @@
 
 #include "shardyfusion/reader.h"
 #include "shardyfusion/s3_options.h"
+#include "shardyfusion/shard_backend.h"
 
 namespace shardyfusion::cli {
 
@@ -20,6 +21,7 @@ struct ReaderConfig {
   double pool_checkout_timeout_s = 30;
   int max_workers = 4;
   std::string credentials_profile = "default";
+  ShardBackend backend = ShardBackend::kSqlite;  // reader_backend
   SqliteReadMode sqlite_mode = SqliteReadMode::kAuto;
   uint64_t sqlite_auto_per_shard_bytes = 16ull << 20;
   uint64_t sqlite_auto_total_bytes = 2ull << 30;

@@ -150,8 +150,16 @@ ReaderToml LoadReaderToml(const std::string& explicit_path) {
   if (auto v = reader.Seconds("pool_checkout_timeout")) r.pool_checkout_timeout_s = *v;
   if (auto v = reader.Integer("max_workers", 1)) r.max_workers = static_cast<int>(*v);
   if (auto v = reader.String("credentials_profile")) r.credentials_profile = *v;
-  if (auto v = reader.String("reader_backend"); v && *v != "sqlite")
-    reader.Fail("reader_backend", "'" + *v + "' is not available in this build (only sqlite)");
+  if (auto v = reader.String("reader_backend")) {
+    if (*v == "sqlite")
+      r.backend = ShardBackend::kSqlite;
+    else if (*v == "slatedb" && SlateDbAvailable())
+      r.backend = ShardBackend::kSlateDb;
+    else if (*v == "slatedb")
+      reader.Fail("reader_backend", "'slatedb' is not available in this build (configured without cargo)");
+    else
+      reader.Fail("reader_backend", "must be sqlite or slatedb (got '" + *v + "')");
+  }
   if (auto v = reader.String("sqlite_mode")) {
     try {
       r.sqlite_mode = ParseSqliteMode(*v);

@@ -64,6 +64,11 @@ void CliContext::LoadConfig() {
     CheckValueEncoding(flags_.value_encoding);
     output_.value_encoding = flags_.value_encoding;
   }
+  if (!flags_.backend.empty()) {
+    reader_.backend = ParseShardBackend(flags_.backend, "--backend");
+    if (reader_.backend == ShardBackend::kSlateDb && !SlateDbAvailable())
+      throw UsageError("--backend slatedb is not available in this build (configured without cargo)");
+  }
   if (!flags_.sqlite_mode.empty()) reader_.sqlite_mode = ParseSqliteMode(flags_.sqlite_mode);
   if (flags_.sqlite_auto_per_shard_bytes)
     reader_.sqlite_auto_per_shard_bytes = *flags_.sqlite_auto_per_shard_bytes;
@@ -182,6 +187,7 @@ ReaderOptions CliContext::MakeReaderOptions(const Pin& pin) {
   manifest_store();
   o.manifest_store = store_;
   o.local_root = rc.local_root.empty() ? DefaultLocalRoot(root_url()) : rc.local_root;
+  o.backend = rc.backend;
   o.sqlite_mode = rc.sqlite_mode;
   o.sqlite_auto_per_shard_bytes = rc.sqlite_auto_per_shard_bytes;
   o.sqlite_auto_total_bytes = rc.sqlite_auto_total_bytes;

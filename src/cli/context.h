@@ -29,6 +29,7 @@ struct GlobalFlags {
   std::string value_encoding;
   std::optional<std::string> ref;
   std::optional<int64_t> offset;
+  std::string backend;  // sqlite | slatedb: shard databases to read and build
   std::string sqlite_mode;
   std::optional<uint64_t> sqlite_auto_per_shard_bytes;
   std::optional<uint64_t> sqlite_auto_total_bytes;

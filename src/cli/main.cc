@@ -70,6 +70,10 @@ void AddGlobalOptions(CLI::App& app, GlobalFlags& f) {
                      ->type_name("N");
   ref->excludes(offset);
   offset->excludes(ref);
+  app.add_option("--backend", f.backend,
+                 "sqlite | slatedb: shard databases to build and read (default [reader].reader_backend "
+                 "or sqlite)")
+      ->check(CLI::IsMember({"sqlite", "slatedb"}));
   app.add_option("--sqlite-mode", f.sqlite_mode,
                  "download | range | auto (default [reader].sqlite_mode or auto)")
       ->check(CLI::IsMember({"download", "range", "auto"}));

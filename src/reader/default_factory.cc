@@ -1,8 +1,15 @@
 #include "reader/default_factory.h"
 
+#include "slatedb/slatedb_factories.h"
 #include "sqlite/adaptive_reader_factory.h"
 
 namespace shardyfusion {
+
+std::shared_ptr<ShardReaderFactory> MakeDefaultReaderFactory(const ReaderOptions& options,
+                                                             std::shared_ptr<StoreResolver> resolver) {
+  if (options.backend == ShardBackend::kSlateDb) return MakeSlateDbReaderFactory(options.slatedb, resolver);
+  return MakeSqliteReaderFactory(options, std::move(resolver));
+}
 
 std::shared_ptr<ShardReaderFactory> MakeSqliteReaderFactory(const ReaderOptions& options,
                                                             std::shared_ptr<StoreResolver> resolver) {

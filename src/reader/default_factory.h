@@ -1,4 +1,5 @@
-// The SQLite shard reader factory a reader uses when the caller gives none.
+// The shard reader factory a reader uses when the caller gives none: by options.backend
+// (SlateDB, or SQLite by sqlite_mode).
 #pragma once
 
 #include <memory>
@@ -8,6 +9,8 @@
 
 namespace shardyfusion {
 
+std::shared_ptr<ShardReaderFactory> MakeDefaultReaderFactory(const ReaderOptions& options,
+                                                             std::shared_ptr<StoreResolver> resolver);
 std::shared_ptr<ShardReaderFactory> MakeSqliteReaderFactory(const ReaderOptions& options,
                                                             std::shared_ptr<StoreResolver> resolver);
 

@@ -139,7 +139,7 @@ ConcurrentShardedReader::ConcurrentShardedReader(ReaderOptions options) : impl_(
     store_options.current_pointer_key = options.current_pointer_key;
     d.store = MakeObjectManifestStore(*d.resolver, options.s3_prefix, store_options);
   }
-  d.factory = options.reader_factory ? options.reader_factory : MakeSqliteReaderFactory(options, d.resolver);
+  d.factory = options.reader_factory ? options.reader_factory : MakeDefaultReaderFactory(options, d.resolver);
   if (options.max_workers > 1) d.pool = std::make_unique<ThreadPool>(options.max_workers);
   d.options = std::move(options);
   d.state = d.LoadInitial();

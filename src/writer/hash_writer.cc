@@ -12,6 +12,7 @@
 #include "shardyfusion/run_registry.h"
 #include "shardyfusion/store_resolver.h"
 #include "shardyfusion/writer.h"
+#include "slatedb/slatedb_factories.h"
 #include "sqlite/sqlite_shard_writer.h"
 #include "writer/publish.h"
 #include "writer/shard_pipeline.h"
@@ -76,7 +77,9 @@ BuildResult WriteHashSharded(const RecordSource& source, const HashShardedWriteC
   const auto router = SnapshotRouter::Hash(num_dbs, config.kv.key_encoding);
 
   auto factory = config.kv.adapter_factory;
-  if (!factory) {
+  if (!factory && config.kv.backend == ShardBackend::kSlateDb) {
+    factory = MakeSlateDbWriterFactory(config.kv.slatedb, resolver);
+  } else if (!factory) {
     SqliteWriterOptions sqlite;
     sqlite.resolver = resolver;
     factory = std::make_shared<SqliteShardWriterFactory>(sqlite);

@@ -24,6 +24,8 @@ void HashShardedWriteConfig::Validate() const {
   if (output.run_id.find('/') != std::string::npos || output.run_id.find("_run_id=") != std::string::npos)
     Invalid("output.run_id", "must not contain '/' or '_run_id=': '" + output.run_id + "'");
   if (kv.batch_size == 0) Invalid("kv.batch_size", "must be > 0");
+  if (kv.backend == ShardBackend::kSlateDb && !kv.adapter_factory && !SlateDbAvailable())
+    Invalid("kv.backend", "'slatedb' is not available in this build (it was configured without cargo)");
   if (sharding.num_dbs.has_value() == sharding.max_keys_per_shard.has_value())
     Invalid("sharding", "set exactly one of num_dbs and max_keys_per_shard");
   if (sharding.num_dbs && *sharding.num_dbs == 0) Invalid("sharding.num_dbs", "must be > 0");

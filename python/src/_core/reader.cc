@@ -71,6 +71,10 @@ ReaderOptions OptionsFromPy(const nb::dict& d) {
       throw ConfigValidationError("sqlite_mode='" + *v +
                                   "': allowed values are auto, download, range");
   }
+  if (auto v = Get<std::string>(d, "backend")) o.backend = ParseShardBackend(*v);
+  if (auto v = Get<uint64_t>(d, "slatedb_block_cache_bytes")) o.slatedb.block_cache_bytes = *v;
+  if (auto v = Get<uint64_t>(d, "slatedb_disk_cache_bytes")) o.slatedb.disk_cache_bytes = *v;
+  if (auto v = Get<uint64_t>(d, "slatedb_part_size_bytes")) o.slatedb.part_size_bytes = *v;
   if (auto v = Get<uint64_t>(d, "sqlite_auto_per_shard_bytes")) o.sqlite_auto_per_shard_bytes = *v;
   if (auto v = Get<uint64_t>(d, "sqlite_auto_total_bytes")) o.sqlite_auto_total_bytes = *v;
   if (auto v = Get<int>(d, "max_workers")) o.max_workers = *v;

@@ -7,6 +7,7 @@
 // again.  Between refills the writer (routing, encoding, shard threads) runs GIL-free.
 #include "shardyfusion/writer.h"
 
+#include <nanobind/stl/map.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/shared_ptr.h>
 #include <nanobind/stl/string.h>
@@ -139,6 +140,9 @@ HashShardedWriteConfig ConfigFromPy(const nb::dict& d) {
   if (auto v = Get<std::string>(d, "custom_fields_json")) c.manifest.custom_fields_json = *v;
   if (auto v = Get<std::string>(d, "key_encoding")) c.kv.key_encoding = ParseKeyEncoding(*v);
   if (auto v = Get<size_t>(d, "batch_size")) c.kv.batch_size = *v;
+  if (auto v = Get<std::string>(d, "backend")) c.kv.backend = ParseShardBackend(*v, "kv.backend");
+  if (auto v = Get<bool>(d, "slatedb_local_then_upload")) c.kv.slatedb.local_then_upload = *v;
+  if (auto v = Get<std::map<std::string, std::string>>(d, "slatedb_settings")) c.kv.slatedb.settings = *v;
   c.sharding.num_dbs = Get<uint32_t>(d, "num_dbs");
   c.sharding.max_keys_per_shard = Get<uint64_t>(d, "max_keys_per_shard");
   if (d.contains("shard_retry") && !d["shard_retry"].is_none()) {

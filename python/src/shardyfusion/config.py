@@ -292,6 +292,7 @@ class BaseShardedWriteConfig:
             "custom_fields_json": json.dumps(self.manifest.custom_manifest_fields, sort_keys=True),
             "key_encoding": self.kv.key_encoding.value,
             "batch_size": self.kv.batch_size,
+            "backend": self.kv.backend,
             "shard_retry": None
             if retry is None
             else {

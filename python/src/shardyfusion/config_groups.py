@@ -149,12 +149,14 @@ class KeyValueWriteConfig:
     Args:
         key_encoding: storage encoding of keys (default ``u64be``).
         batch_size: rows per shard write batch (> 0).
-        adapter_factory: must be None: shards are SQLite databases written by the C++ core.
+        adapter_factory: must be None: shards are written by the C++ core.
+        backend: ``"sqlite"`` (default) or ``"slatedb"`` shard databases.
     """
 
     key_encoding: KeyEncoding = KeyEncoding.U64BE
     batch_size: int = 50_000
     adapter_factory: Any = None
+    backend: str = "sqlite"
 
     def __post_init__(self) -> None:
         self.validate()
@@ -163,6 +165,8 @@ class KeyValueWriteConfig:
         """Normalize the key encoding and check the batch size."""
         self.key_encoding = KeyEncoding.from_value(self.key_encoding)
         _positive_int(self.batch_size, "kv.batch_size")
+        if self.backend not in ("sqlite", "slatedb"):
+            raise ConfigValidationError(f"kv.backend={self.backend!r}: allowed values are sqlite, slatedb")
         if self.adapter_factory is not None:
             raise ConfigValidationError(
                 "kv.adapter_factory is not supported: shards are SQLite databases written by the C++ core"

@@ -109,6 +109,7 @@ def reader_options(
     thread_safety: str = "lock",
     pool_checkout_timeout: float | timedelta = 30.0,
     pool_size: int | None = None,
+    backend: str = "sqlite",
 ) -> dict[str, Any]:
     """Validate reader keywords and build the dict the C++ reader takes."""
     if reader_factory is not None:
@@ -129,6 +130,8 @@ def reader_options(
         )
     if sqlite_mode not in ("auto", "download", "range"):
         raise ConfigValidationError(f"sqlite_mode={sqlite_mode!r}: allowed values are auto, download, range")
+    if backend not in ("sqlite", "slatedb"):
+        raise ConfigValidationError(f"backend={backend!r}: allowed values are sqlite, slatedb")
     if thread_safety not in ("lock", "pool"):
         raise ConfigValidationError(f"thread_safety={thread_safety!r}: allowed values are lock, pool")
     if metrics_collector is not None and not callable(getattr(metrics_collector, "emit", None)):
@@ -148,6 +151,7 @@ def reader_options(
         "manifest_store": manifest_store._store if manifest_store is not None else None,
         "current_pointer_key": current_pointer_key,
         "sqlite_mode": sqlite_mode,
+        "backend": backend,
         "sqlite_auto_per_shard_bytes": sqlite_auto_per_shard_bytes,
         "sqlite_auto_total_bytes": sqlite_auto_total_bytes,
         "max_workers": max_workers,
@@ -245,6 +249,7 @@ class ConcurrentShardedReader(_ReaderApi, _core.ReaderCore):
         pool_checkout_timeout: seconds (or timedelta) before PoolExhaustedError.
         pinned_ref / pinned_offset: serve that manifest (or the N-th newest) and never
             follow ``_CURRENT``.
+        backend: ``"sqlite"`` or ``"slatedb"`` shards (the manifest does not say which).
 
     Raises:
         ReaderStateError: there is no ``_CURRENT``, or no manifest parses.
@@ -275,6 +280,7 @@ class ConcurrentShardedReader(_ReaderApi, _core.ReaderCore):
         pool_size: int | None = None,
         pinned_ref: str | None = None,
         pinned_offset: int | None = None,
+        backend: Literal["sqlite", "slatedb"] = "sqlite",
     ) -> None:
         options = reader_options(
             s3_prefix=s3_prefix,
@@ -293,6 +299,7 @@ class ConcurrentShardedReader(_ReaderApi, _core.ReaderCore):
             sqlite_auto_total_bytes=sqlite_auto_total_bytes,
             pinned_ref=pinned_ref,
             pinned_offset=pinned_offset,
+            backend=backend,
             thread_safety=thread_safety,
             pool_checkout_timeout=pool_checkout_timeout,
             pool_size=pool_size,
@@ -327,6 +334,7 @@ class ShardedReader(_ReaderApi, _core.ReaderCore):
         sqlite_auto_total_bytes: int = 2 << 30,
         pinned_ref: str | None = None,
         pinned_offset: int | None = None,
+        backend: Literal["sqlite", "slatedb"] = "sqlite",
     ) -> None:
         options = reader_options(
             s3_prefix=s3_prefix,
@@ -345,5 +353,6 @@ class ShardedReader(_ReaderApi, _core.ReaderCore):
             sqlite_auto_total_bytes=sqlite_auto_total_bytes,
             pinned_ref=pinned_ref,
             pinned_offset=pinned_offset,
+            backend=backend,
         )
         super().__init__(options, True)
