@@ -1,7 +1,6 @@
 // Parsing reader.toml and credentials.toml (the only file that includes toml++, which is
 // slow to compile).
 #include <sys/stat.h>
-#include <toml++/toml.h>
 
 #include <cmath>
 #include <fstream>
@@ -12,6 +11,7 @@
 #include "cli/config.h"
 #include "cli/config_search.h"
 #include "core/toml_text_check.h"
+#include "core/tomlplusplus.h"
 #include "shardyfusion/errors.h"
 
 namespace shardyfusion::cli {

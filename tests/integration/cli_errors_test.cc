@@ -145,6 +145,12 @@ TEST_F(CliErrors, NonAsciiConfigBytesAreCheckedBeforeTheTomlParser) {
   ExpectOneErrorLine(key, 2);
   EXPECT_NE(key.err.find("byte offset 7"), std::string::npos) << key.err;
 
+  // toml++ asserted on this in Debug builds (the CLI aborted): now the parser's error.
+  testing::WriteFile(path, "[{\n");
+  CliResult header = snap_->Run({"--config", path, "info"});
+  ExpectOneErrorLine(header, 2);
+  EXPECT_NE(header.err.find("invalid TOML"), std::string::npos) << header.err;
+
   testing::WriteFile(path, "# caf\xc3\xa9 \xe2\x80\x94 Z\xc3\xbcrich\n[reader]\nmax_workers = 2 # \xc7\xbc\n");
   CliResult fine = snap_->Run({"--config", path, "info"});
   EXPECT_EQ(fine.exit_code, 0) << fine.err;
