@@ -30,8 +30,13 @@ set(SHARDY_CARGO_TARGET_DIR "${_cargo_target_default}" CACHE PATH "cargo target 
 
 set(_slatedb_lib "${SHARDY_CARGO_TARGET_DIR}/release/libshardyfusion_slatedb.a")
 # Always runs: cargo itself decides (in about a second) whether anything changed.
+# The compiler variables are cleared: crates with C parts (ring) rebuild, with everything
+# above them, whenever CC/CFLAGS differ, so a clang fuzz build or a pip build would
+# otherwise throw the shared target directory's work away each time.
 add_custom_target(shardy_slatedb_crate
   COMMAND ${CMAKE_COMMAND} -E env CARGO_TARGET_DIR=${SHARDY_CARGO_TARGET_DIR}
+          --unset=CC --unset=CXX --unset=CFLAGS --unset=CXXFLAGS --unset=CPPFLAGS --unset=LDFLAGS
+          --unset=RUSTFLAGS
           ${SHARDY_CARGO} build --release --locked --manifest-path ${PROJECT_SOURCE_DIR}/rust/Cargo.toml
   BYPRODUCTS ${_slatedb_lib}
   WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}/rust
