@@ -43,6 +43,19 @@ size_t RunOf(std::string_view s, size_t i, char c) {
 
 bool NonAscii(std::string_view s, size_t i) { return i < s.size() && static_cast<uint8_t>(s[i]) >= 0x80; }
 
+// toml++'s is_value_terminator() for ASCII: where its scan of a bare value stops.
+bool IsValueTerminator(char c) {
+  return c == ' ' || c == '\t' || (c >= '\n' && c <= '\r') || c == ']' || c == '}' || c == ',' || c == '#';
+}
+
+// "dddd-dd-dd" (underscores dropped): toml++ scans on past one space for a date-time.
+bool IsDateLike(const std::string& run) {
+  if (run.size() != 10 || run[4] != '-' || run[7] != '-') return false;
+  for (size_t k : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (run[k] < '0' || run[k] > '9') return false;
+  return true;
+}
+
 }  // namespace
 
 void CheckTomlText(std::string_view text, const std::string& file) {
@@ -54,16 +67,41 @@ void CheckTomlText(std::string_view text, const std::string& file) {
 
   enum class State { kNormal, kComment, kBasic, kLiteral, kMlBasic, kMlLiteral };
   State state = State::kNormal;
+  // A value starting with a digit or sign (after '=', ',' or '[') is scanned by toml++ up to
+  // a value terminator before it is judged, quotes included: no string starts inside it.
+  bool in_run = false;
+  std::string run;
+  char previous = '\n';  // last character outside strings and comments, whitespace skipped
   size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // byte order mark
   while (i < text.size()) {
     const char c = text[i];
     switch (state) {
       case State::kNormal:
+        if (in_run) {
+          if (!IsValueTerminator(c)) {
+            if (NonAscii(text, i))
+              Reject(text, i, file, "non-ASCII character in a bare value (numbers, dates and times are ASCII)");
+            if (c != '_') run += c;
+            previous = c;
+            ++i;
+            break;
+          }
+          if (c == ' ' && IsDateLike(run)) {  // "1979-05-27 07:32:00"
+            run += c;
+            ++i;
+            break;
+          }
+          in_run = false;
+        }
         if (NonAscii(text, i))
           Reject(text, i, file,
                  "non-ASCII character outside a string or comment (TOML keys, values and "
                  "whitespace there are ASCII; quote the key or value)");
-        if (c == '#') {
+        if (((c >= '0' && c <= '9') || c == '+' || c == '-') &&
+            (previous == '=' || previous == ',' || previous == '[')) {
+          in_run = true;
+          run.assign(1, c);
+        } else if (c == '#') {
           state = State::kComment;
         } else if (c == '"' || c == '\'') {
           bool multi = RunOf(text, i, c) >= 3;
@@ -71,6 +109,7 @@ void CheckTomlText(std::string_view text, const std::string& file) {
                            : (multi ? State::kMlLiteral : State::kLiteral);
           if (multi) i += 2;
         }
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '#') previous = c;
         ++i;
         break;
       case State::kComment:

@@ -7,6 +7,8 @@
 // the accepted inputs are well-defined.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "core/toml_text_check.h"
@@ -96,6 +98,10 @@ const std::vector<std::string> kClassifiedContexts = {
     "a = true@",    "a = [1, @]",    "a = {b = 1@}",    "a.@ = 1",      "\"a\"@ = 1",
     "a = 1979-05-27@", "a = \"\"\"\\@\"\"\"", "a = \"\"\"\\  @\"\"\"",
     "a = \"\"\"x\\\n@\"\"\"", "a = \"\"\"x\\\n \t\n  @\"\"\"",
+    // Bare values are scanned to a value terminator before they are judged, quotes and all
+    // (the config fuzzer's second finding).
+    "a = 1\"@\"", "a = 1.\"@\"", "a = -'@'", "a = [1[\"@\"]]", "a = [\n  # c\n  1\"@\"]",
+    "a = 1979-05-27 \"@\"", "a = {b = 2=\"@\"}",
 };
 const std::vector<std::string> kStringContexts = {
     "a = \"@\"", "a = '@'", "# @", "\"@\" = 1", "a = \"\"\"@\"\"\"", "a = '''\\@'''", "a = \"\\\\@\"",
@@ -136,6 +142,19 @@ TEST(TomlTextCheck, EveryCodePointOfTheBuggyRangesInEveryContext) {
     }
   }
   EXPECT_EQ(accepted, static_cast<int>(code_points.size() * kStringContexts.size()));
+}
+
+// The config fuzzer's reproducer: a value starting "5ers..." runs on into `"k\xc3\xa9y"`;
+// toml++ scans that whole run (quotes included) and classified the 'é'.
+TEST(TomlTextCheck, QuotesInsideABareValueDoNotStartAString) {
+  std::string repro = SHARDY_SOURCE_DIR "/fuzz/corpus/config/broken_quote_in_bare_value";
+  std::ifstream in(repro, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(text.empty()) << repro;
+  EXPECT_NE(RejectionOf(text).find("non-ASCII character in a bare value"), std::string::npos) << RejectionOf(text);
+  // Strings right after '=', ',' or '[' are still strings, also across lines and comments.
+  EXPECT_TRUE(Accepted("a = [1, \"\xc7\xbc\", # \xc7\xbc\n  '\xc7\xbc']\nb = 1979-05-27T07:32:00Z # \xc7\xbc\n"));
+  EXPECT_TRUE(Accepted("a = 1\nb = \"\xc7\xbc\"\n"));
 }
 
 // toml++ 3.3.0 asserts (Debug) or assumes (clang release) that a table header's key starts
