@@ -1,10 +1,12 @@
 // Readers: point lookups over a published snapshot, with atomic refresh.
 //
 // ConcurrentShardedReader is thread-safe.  It holds an immutable snapshot state (manifest,
-// router, one open reader per shard) behind a shared pointer: refresh() builds a complete
-// new state and swaps it in; the old one closes when its last in-flight call or borrowed
-// handle lets go, so a caller never sees half of two snapshots.  A failed refresh keeps
-// serving the old snapshot.  ShardedReader is the same engine with no fan-out pool.
+// router, one open reader per shard): refresh() builds a complete new state and swaps it
+// in; the old one closes once every in-flight call has finished and every borrowed handle
+// has let go, so a caller never sees half of two snapshots.  A failed refresh keeps
+// serving the old snapshot.  Lookups take no reader-wide lock (Refresh and Close wait for
+// lookups already running on the old state instead).  ShardedReader is the same engine
+// with no fan-out pool.
 #pragma once
 
 #include <chrono>
@@ -122,8 +124,11 @@ class ConcurrentShardedReader {
 
   // True when a new snapshot was loaded.  Keeps the old one on any failure (a bad manifest
   // is logged and reported as "unchanged"; a missing `_CURRENT` throws ReaderStateError).
+  // Returns after lookups still running on the old snapshot have finished.
   bool Refresh();
-  void Close();  // idempotent; later calls throw ReaderStateError
+  // Idempotent; later calls throw ReaderStateError.  Waits for running lookups; borrowed
+  // handles keep their snapshot open until they are closed.
+  void Close();
 
   uint32_t RouteKey(const Key& key, const RoutingContext* context = nullptr) const;
   RequiredShardMeta ShardForKey(const Key& key, const RoutingContext* context = nullptr) const;

@@ -25,7 +25,9 @@ class ReaderState {
   struct OpenOptions {
     std::string local_root;
     int readers_per_shard = 1;  // >1: pool mode
-    std::optional<std::chrono::milliseconds> checkout_timeout;  // nullopt: wait forever
+    // Pool mode: how long to wait for a free reader.  nullopt with one reader per shard:
+    // lock mode (the reader is used under the shard's mutex).
+    std::optional<std::chrono::milliseconds> checkout_timeout;
   };
   // Opens every non-empty shard (in parallel on `pool` when given).  If any open fails,
   // the ones already opened are closed and the error propagates.
@@ -53,6 +55,7 @@ class ReaderState {
   std::vector<RequiredShardMeta> shards_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::optional<std::chrono::milliseconds> checkout_timeout_;
+  bool lock_mode_;  // one reader per shard, no checkout timeout
 };
 
 }  // namespace shardyfusion

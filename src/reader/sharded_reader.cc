@@ -2,8 +2,11 @@
 // atomic swap, lookups with fan-out, introspection (format.md §7, features R-01..R-22).
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
+#include <thread>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "core/thread_pool.h"
@@ -47,21 +50,108 @@ double Millis(Clock::time_point since) {
 
 }  // namespace
 
+// Lookups (Get, MultiGet) take no lock and touch no shared reference count: the hot path
+// reads the current state through a raw pointer inside a read section, and a section only
+// increments and decrements a counter on its thread's own cache line.  Counters come in
+// two generations (epoch parity).  Swap() publishes the new state, flips the epoch so new
+// sections count under the other parity, and then waits until the old parity drains: after
+// that no lookup can still use the old state, and its owning pointer is dropped (the state
+// closes when borrowed handles, which hold shared_ptrs, let go too).
+//
+// Why it is safe (all operations seq_cst): a section that validated epoch e incremented
+// its counter before the writer's epoch flip, so the writer's drain sees it; a section
+// that validated e+1 loaded `current` after the flip, so it got the new state.
 struct ConcurrentShardedReader::Impl {
+  static constexpr size_t kStripes = 64;  // threads beyond this share counters (still correct)
+  struct alignas(64) Stripe {
+    std::atomic<int64_t> active[2] = {0, 0};  // sections in flight, by epoch parity
+  };
+
   ReaderOptions options;
   std::shared_ptr<StoreResolver> resolver;
   std::shared_ptr<ManifestStore> store;
   std::shared_ptr<ShardReaderFactory> factory;
   std::unique_ptr<ThreadPool> pool;  // fan-out for multi_get and shard opening
-  std::mutex refresh_mu;             // taken before state_mu, never after
-  mutable std::mutex state_mu;
-  std::shared_ptr<ReaderState> state;
+  std::mutex refresh_mu;             // one refresh at a time; taken before swap_mu
+  std::mutex swap_mu;                // one Swap (publish + grace period) at a time
+  mutable std::mutex state_mu;       // guards `state` and `closed`; never held while waiting
+  std::shared_ptr<ReaderState> state;  // owner of the current state (null once closed)
   bool closed = false;
+  alignas(64) std::atomic<ReaderState*> current{nullptr};  // state.get(), for read sections
+  std::atomic<uint64_t> epoch{0};
+  Stripe stripes[kStripes];
 
+  // A lookup's view of the current state (see Impl).  Not reentrant with Swap: code inside a
+  // section must never refresh or close the reader (it would wait for itself).
+  class ReadSection {
+   public:
+    explicit ReadSection(Impl& d) {
+      auto& stripe = d.stripes[ThreadStripe()];
+      for (;;) {
+        const uint64_t e = d.epoch.load();
+        counter_ = &stripe.active[e & 1];
+        counter_->fetch_add(1);
+        if (d.epoch.load() == e) break;
+        counter_->fetch_sub(1);  // a swap flipped the epoch meanwhile: count under the new one
+      }
+      state_ = d.current.load();
+      if (state_ == nullptr) {
+        counter_->fetch_sub(1);
+        throw ReaderStateError("reader is closed");
+      }
+    }
+    ~ReadSection() { counter_->fetch_sub(1, std::memory_order_release); }
+    ReadSection(const ReadSection&) = delete;
+    ReadSection& operator=(const ReadSection&) = delete;
+    ReaderState& operator*() const { return *state_; }
+    ReaderState* operator->() const { return state_; }
+
+   private:
+    // Each thread keeps one stripe for its life: threads spread over the stripes round-robin.
+    static size_t ThreadStripe() {
+      static std::atomic<size_t> next{0};
+      thread_local const size_t mine = next.fetch_add(1, std::memory_order_relaxed) %
+                                       kStripes;
+      return mine;
+    }
+    std::atomic<int64_t>* counter_;
+    ReaderState* state_;
+  };
+
+  // For calls off the hot path (introspection, borrowed handles).
   std::shared_ptr<ReaderState> Snapshot() const {
     std::lock_guard lock(state_mu);
     if (closed) throw ReaderStateError("reader is closed");
     return state;
+  }
+
+  void ThrowIfClosed() const {
+    if (current.load(std::memory_order_acquire) == nullptr) throw ReaderStateError("reader is closed");
+  }
+
+  // Makes `next` current (null: closes the reader) and returns the previous state once no
+  // read section can still be using it; null (and `next` is dropped) if already closed.
+  std::shared_ptr<ReaderState> Swap(std::shared_ptr<ReaderState> next) {
+    std::lock_guard swap_lock(swap_mu);
+    std::shared_ptr<ReaderState> old;
+    {
+      std::lock_guard lock(state_mu);
+      if (closed) return nullptr;
+      closed = next == nullptr;
+      old = std::exchange(state, std::move(next));
+      current.store(state.get());
+    }
+    const size_t parity = epoch.fetch_add(1) & 1;  // new sections count under the other parity
+    for (int round = 0;; ++round) {
+      int64_t in_flight = 0;
+      for (const auto& s : stripes) in_flight += s.active[parity].load();
+      if (in_flight == 0) return old;
+      if (round < 100) {
+        std::this_thread::yield();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+      }
+    }
   }
 
   void Emit(std::string_view event, MetricPayload payload) const {
@@ -143,6 +233,7 @@ ConcurrentShardedReader::ConcurrentShardedReader(ReaderOptions options) : impl_(
   if (options.max_workers > 1) d.pool = std::make_unique<ThreadPool>(options.max_workers);
   d.options = std::move(options);
   d.state = d.LoadInitial();
+  d.current.store(d.state.get());
   d.Emit(ev::kReaderInitialized, {{"manifest_ref", d.state->ref().ref}, {"num_shards", int64_t{d.state->router().num_dbs()}}});
   LogEvent(LogLevel::kInfo, "reader_initialized", {{"manifest_ref", d.state->ref().ref}});
 }
@@ -162,31 +253,36 @@ ShardedReader::ShardedReader(ReaderOptions options)
       }()) {}
 
 std::optional<std::string> ConcurrentShardedReader::Get(const Key& key, const RoutingContext* context) {
-  auto st = impl_->Snapshot();
-  if (impl_->options.rate_limiter) impl_->options.rate_limiter->Acquire(1);
-  const bool timed = impl_->options.metrics != nullptr;
+  Impl& d = *impl_;
+  d.ThrowIfClosed();  // a closed reader takes no token
+  if (d.options.rate_limiter) d.options.rate_limiter->Acquire(1);
+  const bool timed = d.options.metrics != nullptr;
   auto start = timed ? Clock::now() : Clock::time_point{};
-  bool known;
-  uint32_t db = impl_->Route(*st, key, context, &known);
   std::optional<std::string> value;
-  if (known && !st->IsEmpty(db)) {
-    std::string storage_key = st->router().EncodeLookupKey(NormalizeLookupKey(key, st->router().key_encoding()));
-    try {
-      value = st->Get(db, storage_key);
-    } catch (const ShardyfusionError&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw DbAdapterError("get from shard " + std::to_string(db) + " failed: " + e.what());
+  {
+    Impl::ReadSection st(d);
+    const SnapshotRouter& router = st->router();
+    const Key normalized = NormalizeLookupKey(key, router.key_encoding());
+    auto db = router.RouteWithContext(normalized, context);
+    if (db && !st->IsEmpty(*db)) {
+      try {
+        value = st->Get(*db, router.EncodeLookupKey(normalized));
+      } catch (const ShardyfusionError&) {
+        throw;
+      } catch (const std::exception& e) {
+        throw DbAdapterError("get from shard " + std::to_string(*db) + " failed: " + e.what());
+      }
     }
-  }
-  if (timed) impl_->Emit(ev::kReaderGet, {{"duration_ms", Millis(start)}, {"found", value.has_value()}});
+  }  // metrics are emitted outside the section: a callback may refresh or close the reader
+  if (timed) d.Emit(ev::kReaderGet, {{"duration_ms", Millis(start)}, {"found", value.has_value()}});
   return value;
 }
 
 std::vector<std::optional<std::string>> ConcurrentShardedReader::MultiGet(std::span<const Key> keys,
                                                                           const RoutingContext* context) {
-  auto st = impl_->Snapshot();
-  if (impl_->options.rate_limiter) impl_->options.rate_limiter->Acquire(static_cast<double>(keys.size()));
+  Impl& d = *impl_;
+  d.ThrowIfClosed();
+  if (d.options.rate_limiter) d.options.rate_limiter->Acquire(static_cast<double>(keys.size()));
   auto start = Clock::now();
   std::vector<std::optional<std::string>> out(keys.size());
   struct Group {
@@ -194,40 +290,43 @@ std::vector<std::optional<std::string>> ConcurrentShardedReader::MultiGet(std::s
     std::vector<size_t> index;
     std::vector<std::string> storage_keys;
   };
-  std::map<uint32_t, Group> by_shard;
-  const KeyEncoding enc = st->router().key_encoding();
-  for (size_t i = 0; i < keys.size(); ++i) {
-    bool known;
-    uint32_t db = impl_->Route(*st, keys[i], context, &known);
-    if (!known || st->IsEmpty(db)) continue;  // miss without I/O
-    Group& g = by_shard[db];
-    g.db = db;
-    g.index.push_back(i);
-    g.storage_keys.push_back(st->router().EncodeLookupKey(NormalizeLookupKey(keys[i], enc)));
-  }
-  std::vector<Group*> groups;
-  for (auto& [db, g] : by_shard) groups.push_back(&g);
-  std::vector<std::string> failures(groups.size());
-  auto run = [&](size_t gi) {
-    Group& g = *groups[gi];
-    try {
-      auto values = st->MultiGet(g.db, g.storage_keys);
-      for (size_t j = 0; j < g.index.size(); ++j) out[g.index[j]] = std::move(values[j]);
-    } catch (const std::exception& e) {
-      failures[gi] = e.what();
-    }
-  };
-  if (impl_->pool && groups.size() > 1) {
-    impl_->pool->ParallelFor(groups.size(), run);
-  } else {
-    for (size_t gi = 0; gi < groups.size(); ++gi) run(gi);
-  }
   std::string failed;
-  for (size_t gi = 0; gi < groups.size(); ++gi)
-    if (!failures[gi].empty()) failed += (failed.empty() ? "" : "; ") + std::string("shard ") +
-                                         std::to_string(groups[gi]->db) + ": " + failures[gi];
+  {
+    Impl::ReadSection st(d);
+    std::map<uint32_t, Group> by_shard;
+    const SnapshotRouter& router = st->router();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const Key normalized = NormalizeLookupKey(keys[i], router.key_encoding());
+      auto db = router.RouteWithContext(normalized, context);
+      if (!db || st->IsEmpty(*db)) continue;  // miss without I/O
+      Group& g = by_shard[*db];
+      g.db = *db;
+      g.index.push_back(i);
+      g.storage_keys.push_back(router.EncodeLookupKey(normalized));
+    }
+    std::vector<Group*> groups;
+    for (auto& [db, g] : by_shard) groups.push_back(&g);
+    std::vector<std::string> failures(groups.size());
+    auto run = [&](size_t gi) {
+      Group& g = *groups[gi];
+      try {
+        auto values = st->MultiGet(g.db, g.storage_keys);
+        for (size_t j = 0; j < g.index.size(); ++j) out[g.index[j]] = std::move(values[j]);
+      } catch (const std::exception& e) {
+        failures[gi] = e.what();
+      }
+    };
+    if (d.pool && groups.size() > 1) {
+      d.pool->ParallelFor(groups.size(), run);
+    } else {
+      for (size_t gi = 0; gi < groups.size(); ++gi) run(gi);
+    }
+    for (size_t gi = 0; gi < groups.size(); ++gi)
+      if (!failures[gi].empty()) failed += (failed.empty() ? "" : "; ") + std::string("shard ") +
+                                           std::to_string(groups[gi]->db) + ": " + failures[gi];
+  }  // metrics are emitted outside the section: a callback may refresh or close the reader
   if (!failed.empty()) throw DbAdapterError("multi_get failed (" + failed + ")");
-  impl_->Emit(ev::kReaderMultiGet, {{"duration_ms", Millis(start)}, {"num_keys", static_cast<int64_t>(keys.size())}});
+  d.Emit(ev::kReaderMultiGet, {{"duration_ms", Millis(start)}, {"num_keys", static_cast<int64_t>(keys.size())}});
   return out;
 }
 
@@ -249,13 +348,10 @@ bool ConcurrentShardedReader::Refresh() {
       parsed = false;
     }
     if (parsed) {
-      auto fresh = d.Open(*current, std::move(manifest));  // fully built before the swap
-      {
-        std::lock_guard lock(d.state_mu);
-        if (d.closed) throw ReaderStateError("reader is closed");
-        d.state.swap(fresh);
-      }
-      changed = true;  // `fresh` now holds the old state: it closes when its borrows end
+      // Fully built before the swap; Swap returns once no lookup still uses the old state,
+      // which then closes as soon as its borrowed handles (and `old`) let go.
+      if (!d.Swap(d.Open(*current, std::move(manifest)))) throw ReaderStateError("reader is closed");
+      changed = true;
       LogEvent(LogLevel::kInfo, "reader_refreshed", {{"manifest_ref", current->ref}});
     }
   }
@@ -264,14 +360,9 @@ bool ConcurrentShardedReader::Refresh() {
 }
 
 void ConcurrentShardedReader::Close() {
-  std::shared_ptr<ReaderState> old;
-  {
-    std::lock_guard lock(impl_->state_mu);
-    if (impl_->closed) return;
-    impl_->closed = true;
-    old.swap(impl_->state);
-  }
-  int64_t borrowed = old ? old.use_count() - 1 : 0;
+  std::shared_ptr<ReaderState> old = impl_->Swap(nullptr);  // waits for in-flight lookups
+  if (!old) return;  // already closed
+  int64_t borrowed = old.use_count() - 1;
   old.reset();
   impl_->Emit(ev::kReaderClosed, {{"num_handles", borrowed}});
 }

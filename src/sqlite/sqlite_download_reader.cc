@@ -48,7 +48,11 @@ std::unique_ptr<ShardReader> SqliteDownloadReaderFactory::Open(
       sqlite::ShardCacheLease::Acquire(*options_.resolver, db_url, local_dir, checkpoint_id);
   const std::vector<std::string> pragmas = {
       "PRAGMA mmap_size = " + std::to_string(options_.mmap_size),
-      "PRAGMA cache_size = -" + std::to_string(options_.cache_size_kib), "PRAGMA query_only = 1"};
+      "PRAGMA cache_size = -" + std::to_string(options_.cache_size_kib), "PRAGMA query_only = 1",
+      // One read transaction for the connection's life (the file never changes): each
+      // lookup then skips starting and ending its own, and with it a process-wide SQLite
+      // mutex taken at every autocommit end (unlock-notify builds, e.g. Debian's).
+      "BEGIN"};
   auto open = [&] {
     return std::make_unique<sqlite::SqliteKvReader>(FileUri(lease.db_path()), db_url,
                                                     sqlite::ShardReadErrors(db_url), pragmas);

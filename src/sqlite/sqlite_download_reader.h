@@ -1,6 +1,7 @@
 // SQLite shard reader, download mode (format.md §4.4 "Download", features A-14): GETs
 // `<db_url>/shard.db` once into the shard's local cache directory (see shard_cache.h),
-// then serves lookups from a read-only, immutable, memory-mapped connection.
+// then serves lookups from a read-only, immutable, memory-mapped connection that holds one
+// read transaction for its life.
 #pragma once
 
 #include <cstdint>

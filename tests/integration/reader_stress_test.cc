@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -159,6 +160,114 @@ TEST(ReaderStress, PoolCheckoutTimesOutWithPoolExhaustedError) {
   gate->cv.notify_all();
   busy.join();
   EXPECT_EQ(reader->Get(key), "x");
+}
+
+// Shard readers whose lookups block while the gate is shut and which record Close; a
+// lookup returns the shard's db_url, so the snapshot that served it is visible.
+class GatedFactory : public ShardReaderFactory {
+ public:
+  struct Gate {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool shut = false;
+    std::atomic<int> waiting{0};
+    std::atomic<int> closed{0};
+    void Set(bool s) {
+      {
+        std::lock_guard lock(mu);
+        shut = s;
+      }
+      cv.notify_all();
+    }
+  };
+  explicit GatedFactory(std::shared_ptr<Gate> gate) : gate_(std::move(gate)) {}
+  std::unique_ptr<ShardReader> Open(const std::string& db_url, const std::string&,
+                                    const std::optional<std::string>&, const ParsedManifest&) override {
+    struct Reader : ShardReader {
+      std::shared_ptr<Gate> gate;
+      std::string url;
+      std::optional<std::string> Get(std::string_view) override {
+        std::unique_lock lock(gate->mu);
+        ++gate->waiting;
+        gate->cv.wait(lock, [&] { return !gate->shut; });
+        --gate->waiting;
+        return url;
+      }
+      void Close() override { ++gate->closed; }
+    };
+    auto r = std::make_unique<Reader>();
+    r->gate = gate_;
+    r->url = db_url;
+    return r;
+  }
+
+ private:
+  std::shared_ptr<Gate> gate_;
+};
+
+bool WaitFor(const std::function<bool()>& done) {
+  for (int i = 0; i < 5000 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return done();
+}
+
+// Lookups hold no lock and no reference count: Refresh and Close must instead wait for
+// the lookups running on the old snapshot, which closes only after they finished.
+TEST(ReaderStress, RefreshAndCloseWaitForInFlightLookups) {
+  auto env = testing::MakeSnapshotEnv("memory");
+  std::string ref_a = Publish(*env, "A-", 1);  // one row: one non-empty shard
+  std::string ref_b = Publish(*env, "B-", 1);
+  auto store = MakeObjectManifestStore(*env->resolver, env->root_url);
+  store->SetCurrent(ref_a);
+  auto gate = std::make_shared<GatedFactory::Gate>();
+  ReaderOptions options;
+  options.s3_prefix = env->root_url;
+  options.resolver = env->resolver;
+  options.local_root = env->scratch->path() + "/cache";
+  options.reader_factory = std::make_shared<GatedFactory>(gate);
+  options.max_workers = 1;
+  ConcurrentShardedReader reader(options);
+  const std::string url_a = *reader.Get(Key::Int(0));
+
+  gate->Set(true);
+  std::optional<std::string> seen;
+  std::thread lookup([&] { seen = reader.Get(Key::Int(0)); });
+  ASSERT_TRUE(WaitFor([&] { return gate->waiting == 1; }));
+  store->SetCurrent(ref_b);
+  std::atomic<bool> refreshed{false};
+  std::thread refresher([&] {
+    EXPECT_TRUE(reader.Refresh());
+    refreshed = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(refreshed) << "Refresh returned while a lookup still used the old snapshot";
+  EXPECT_EQ(gate->closed, 0) << "the old snapshot closed under a running lookup";
+  gate->Set(false);
+  lookup.join();
+  refresher.join();
+  EXPECT_EQ(seen, url_a);
+  EXPECT_EQ(gate->closed, 1);
+  const std::string url_b = *reader.Get(Key::Int(0));
+  EXPECT_NE(url_b, url_a);
+
+  gate->Set(true);
+  std::thread lookup2([&] { seen = reader.Get(Key::Int(0)); });
+  ASSERT_TRUE(WaitFor([&] { return gate->waiting == 1; }));
+  std::atomic<bool> closed{false};
+  std::thread closer([&] {
+    reader.Close();
+    closed = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(closed) << "Close returned while a lookup was running";
+  EXPECT_EQ(gate->closed, 1);
+  gate->Set(false);
+  lookup2.join();
+  closer.join();
+  EXPECT_EQ(seen, url_b);
+  EXPECT_EQ(gate->closed, 2);
+  EXPECT_THROW(reader.Get(Key::Int(0)), ReaderStateError);
+  EXPECT_THROW(reader.MultiGet(std::vector<Key>{Key::Int(0)}), ReaderStateError);
+  EXPECT_THROW(reader.Refresh(), ReaderStateError);
 }
 
 TEST(ReaderStress, RepeatedRefreshKeepsFdCountFlat) {
