@@ -20,6 +20,9 @@ namespace shardyfusion {
 
 class ThreadPool;
 
+// A number for the calling thread, unique in the process (0, 1, 2 ... by first use).
+size_t ThisThreadNumber();
+
 class ReaderState {
  public:
   struct OpenOptions {

@@ -108,12 +108,7 @@ struct ConcurrentShardedReader::Impl {
 
    private:
     // Each thread keeps one stripe for its life: threads spread over the stripes round-robin.
-    static size_t ThreadStripe() {
-      static std::atomic<size_t> next{0};
-      thread_local const size_t mine = next.fetch_add(1, std::memory_order_relaxed) %
-                                       kStripes;
-      return mine;
-    }
+    static size_t ThreadStripe() { return ThisThreadNumber() % kStripes; }
     std::atomic<int64_t>* counter_;
     ReaderState* state_;
   };

@@ -270,6 +270,45 @@ TEST(ReaderStress, RefreshAndCloseWaitForInFlightLookups) {
   EXPECT_THROW(reader.Refresh(), ReaderStateError);
 }
 
+// Pool mode hands a thread back the connection it used last (its state is still in that
+// core's cache), and a newcomer an unused one: two threads settle on one reader each.
+TEST(ReaderStress, PoolCheckoutPrefersTheThreadsOwnReader) {
+  struct Factory : ShardReaderFactory {
+    std::atomic<int> opened{0};
+    std::unique_ptr<ShardReader> Open(const std::string&, const std::string&, const std::optional<std::string>&,
+                                      const ParsedManifest&) override {
+      struct Reader : ShardReader {
+        std::string name;
+        std::optional<std::string> Get(std::string_view) override { return name; }
+        void Close() override {}
+      };
+      auto r = std::make_unique<Reader>();
+      r->name = "reader-" + std::to_string(opened++);
+      return r;
+    }
+  };
+  auto env = testing::MakeSnapshotEnv("memory");
+  Publish(*env, "v-", 1);
+  ReaderOptions options;
+  options.s3_prefix = env->root_url;
+  options.resolver = env->resolver;
+  options.local_root = env->scratch->path() + "/cache";
+  options.reader_factory = std::make_shared<Factory>();
+  options.thread_safety = ThreadSafety::kPool;
+  options.pool_size = 3;
+  options.max_workers = 1;
+  ConcurrentShardedReader reader(options);
+  const auto mine = reader.Get(Key::Int(0));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(reader.Get(Key::Int(0)), mine);
+  std::optional<std::string> other;
+  std::thread([&] {
+    other = reader.Get(Key::Int(0));
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(reader.Get(Key::Int(0)), other);
+  }).join();
+  EXPECT_NE(other, mine);
+  EXPECT_EQ(reader.Get(Key::Int(0)), mine);
+}
+
 TEST(ReaderStress, RepeatedRefreshKeepsFdCountFlat) {
   auto env = testing::MakeSnapshotEnv("local");
   std::string ref_a = Publish(*env, "A-", 32);
