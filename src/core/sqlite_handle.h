@@ -22,8 +22,9 @@ class SqliteDb {
   SqliteDb() = default;
   // Opens `path` (":memory:" for an in-memory db) with sqlite3_open_v2 `flags`.  The first
   // one in the process turns off SQLite's memory statistics (SQLITE_CONFIG_MEMSTATUS, a
-  // global mutex per allocation), unless SQLite was already initialised: afterwards
-  // sqlite3_memory_used() reports 0 and SQLite's heap limits do not apply.
+  // global mutex per allocation) and the page cache's bulk preallocation, unless SQLite was
+  // already initialised: afterwards sqlite3_memory_used() reports 0 and SQLite's heap
+  // limits do not apply.
   SqliteDb(const std::string& path, int flags, SqliteErrorFactory on_error);
   sqlite3* get() const { return db_.get(); }
   explicit operator bool() const { return db_ != nullptr; }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <nlohmann/json.hpp>
 
+#include "core/fd_limit.h"
 #include "core/thread_pool.h"
 #include "reader/default_factory.h"
 #include "reader/reader_state.h"
@@ -161,7 +162,26 @@ struct ConcurrentShardedReader::Impl {
       open.readers_per_shard = options.pool_size > 0 ? options.pool_size : std::max(1, options.max_workers);
       open.checkout_timeout = options.pool_checkout_timeout;
     }
+    ReserveOpenFiles(manifest.shards.size() * static_cast<uint64_t>(open.readers_per_shard));
     return std::make_shared<ReaderState>(std::move(ref), std::move(manifest), *factory, open, pool.get());
+  }
+
+  // Download (and auto) mode keep a file open per shard connection; a refresh holds the
+  // old and the new snapshot at once.  Custom factories and range/SlateDB readers keep none.
+  void ReserveOpenFiles(uint64_t connections) const {
+    if (options.reader_factory || options.backend != ShardBackend::kSqlite ||
+        options.sqlite_mode == SqliteReadMode::kRange)
+      return;
+    const uint64_t wanted = 2 * connections + 256;  // + sockets, logs, the store's own files
+    const fd_limit::Limits before = fd_limit::Current();
+    if (before.soft >= wanted) return;
+    const fd_limit::Limits now = fd_limit::EnsureAtLeast(wanted);
+    if (now.soft > before.soft)
+      LogEvent(LogLevel::kInfo, "reader_open_file_limit_raised",
+               {{"from", std::to_string(before.soft)}, {"to", std::to_string(now.soft)}});
+    if (now.soft < wanted)
+      LogEvent(LogLevel::kWarning, "reader_open_file_limit_low",
+               {{"limit", std::to_string(now.soft)}, {"wanted", std::to_string(wanted)}});
   }
 
   std::shared_ptr<ReaderState> LoadInitial() {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/fd_limit.h"
 #include "shardyfusion/errors.h"
 #include "shardyfusion/observability.h"
 #include "sqlite/shard_db_file.h"
@@ -20,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 [[noreturn]] void ThrowLocal(const std::string& what, const std::string& path, int err) {
-  throw SqliteAdapterError("shard cache: " + what + " " + path + ": " + std::strerror(err));
+  throw SqliteAdapterError("shard cache: " + what + " " + path + ": " + std::strerror(err) + fd_limit::TooManyFilesHint(err));
 }
 
 // file_util reports ObjectStoreError; for the local cache that is an adapter failure.

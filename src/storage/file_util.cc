@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/fd_limit.h"
 #include "shardyfusion/errors.h"
 
 namespace shardyfusion::file_util {
@@ -34,7 +35,7 @@ std::string ParentOf(const std::string& path) {
 }
 
 void ThrowErrno(std::string_view what, const std::string& path, int err) {
-  throw ObjectStoreError(std::string(what) + " " + path + ": " + std::strerror(err));
+  throw ObjectStoreError(std::string(what) + " " + path + ": " + std::strerror(err) + fd_limit::TooManyFilesHint(err));
 }
 
 UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
