@@ -44,6 +44,9 @@ struct ReaderOptions {
   SqliteReadMode sqlite_mode = SqliteReadMode::kAuto;
   uint64_t sqlite_auto_per_shard_bytes = 16ull << 20;
   uint64_t sqlite_auto_total_bytes = 2ull << 30;
+  // Download cache: keep each shard's previous version too, so refreshing back to it (a
+  // rollback) swaps files instead of downloading again.  Up to twice the disk.
+  bool sqlite_keep_previous_version = true;
   int max_workers = 4;  // multi_get fan-out threads (1: sequential)
   int max_fallback_attempts = 3;  // cold start: older manifests tried when the newest is bad
   ThreadSafety thread_safety = ThreadSafety::kLock;

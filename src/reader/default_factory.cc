@@ -17,6 +17,7 @@ std::shared_ptr<ShardReaderFactory> MakeSqliteReaderFactory(const ReaderOptions&
     case SqliteReadMode::kDownload: {
       SqliteDownloadReaderOptions download;
       download.resolver = resolver;
+      download.keep_previous_version = options.sqlite_keep_previous_version;
       return std::make_shared<SqliteDownloadReaderFactory>(download);
     }
     case SqliteReadMode::kRange: {
@@ -29,6 +30,7 @@ std::shared_ptr<ShardReaderFactory> MakeSqliteReaderFactory(const ReaderOptions&
   }
   AdaptiveSqliteReaderOptions adaptive;
   adaptive.resolver = resolver;
+  adaptive.download.keep_previous_version = options.sqlite_keep_previous_version;
   adaptive.per_shard_threshold = options.sqlite_auto_per_shard_bytes;
   adaptive.total_budget = options.sqlite_auto_total_bytes;
   return std::make_shared<AdaptiveSqliteReaderFactory>(adaptive);

@@ -62,7 +62,8 @@ void RemoveStaleTemps(const std::string& dir) {
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
     if (name.starts_with(std::string(kShardDbFileName) + ".tmp.") ||
-        name.starts_with(std::string(kCacheIdentityFileName) + ".tmp."))
+        name.starts_with(std::string(kCacheIdentityFileName) + ".tmp.") ||
+        name.starts_with(std::string(kPreviousIdentityFileName) + ".tmp."))
       fs::remove(entry.path(), ec);
   }
 }
@@ -76,11 +77,14 @@ ShardCacheLease::ShardCacheLease(StoreResolver& resolver, std::string db_url, st
       dir_(std::move(local_dir)),
       db_path_(dir_ + "/" + std::string(kShardDbFileName)),
       identity_path_(dir_ + "/" + std::string(kCacheIdentityFileName)),
+      prev_db_path_(dir_ + "/" + std::string(kPreviousShardDbFileName)),
+      prev_identity_path_(dir_ + "/" + std::string(kPreviousIdentityFileName)),
       identity_(std::move(identity)) {}
 
 ShardCacheLease ShardCacheLease::Acquire(StoreResolver& resolver, const std::string& db_url,
                                          const std::string& local_dir,
-                                         const std::optional<std::string>& checkpoint_id) {
+                                         const std::optional<std::string>& checkpoint_id,
+                                         bool keep_previous) {
   if (local_dir.empty())
     throw SqliteAdapterError("shard cache: no local directory given for " + db_url);
   std::error_code ec;
@@ -93,10 +97,16 @@ ShardCacheLease ShardCacheLease::Acquire(StoreResolver& resolver, const std::str
   lease.lock_ = LockDir(dir);
   // Re-checked under the lock: another process may have replaced the file meanwhile.
   auto cached = ReadIdentity(lease.identity_path_);
-  std::string problem = !cached                      ? "no identity"
-                        : *cached != lease.identity_ ? "identity changed"
-                                                     : CheckShardDbFile(lease.db_path_);
-  if (problem.empty()) return lease;
+  const std::string file_problem = cached ? CheckShardDbFile(lease.db_path_) : "";
+  if (cached && *cached == lease.identity_ && file_problem.empty()) return lease;
+  if (keep_previous && cached && *cached != lease.identity_ && file_problem.empty()) lease.demotable_ = cached;
+  if (keep_previous && ReadIdentity(lease.prev_identity_path_) == lease.identity_ &&
+      CheckShardDbFile(lease.prev_db_path_).empty()) {
+    LogEvent(LogLevel::kDebug, "sqlite_cache_swap_in_previous", {{"db_url", db_url}, {"local_dir", dir}});
+    lease.SwapInPrevious();
+    return lease;
+  }
+  const std::string problem = !cached ? "no identity" : *cached != lease.identity_ ? "identity changed" : file_problem;
   LogEvent(LogLevel::kDebug, "sqlite_cache_download",
            {{"db_url", db_url}, {"local_dir", dir}, {"reason", problem}});
   lease.Download();
@@ -133,23 +143,55 @@ void ShardCacheLease::Download() {
   // Identity first: between the two renames no identity vouches for the file.
   RemoveOrThrow(identity_path_);
   Local("sync " + dir_, [&] { file_util::FsyncDir(dir_); });
+  DemoteCurrent();
   if (::rename(tmp.c_str(), db_path_.c_str()) != 0) ThrowLocal("cannot rename to", db_path_, errno);
   guard.keep = true;
-  WriteIdentity();
+  WriteIdentity(identity_path_, identity_);
   downloaded_ = true;
 }
 
-void ShardCacheLease::WriteIdentity() {
-  const std::string tmp = identity_path_ + ".tmp." + std::to_string(::getpid());
-  Local("write " + identity_path_, [&] {
+// The current identity is already gone (and synced) when this runs.
+void ShardCacheLease::DemoteCurrent() {
+  if (!demotable_) return;
+  RemoveOrThrow(prev_identity_path_);
+  Local("sync " + dir_, [&] { file_util::FsyncDir(dir_); });
+  if (::rename(db_path_.c_str(), prev_db_path_.c_str()) != 0) ThrowLocal("cannot rename to", prev_db_path_, errno);
+  WriteIdentity(prev_identity_path_, *demotable_);
+  demotable_.reset();
+}
+
+// shard.prev.db holds the wanted version: it becomes shard.db, and a complete shard.db of
+// another version becomes the previous one.  Both identities are removed first, so a crash
+// in between leaves files no identity vouches for (downloaded again), never a wrong match.
+void ShardCacheLease::SwapInPrevious() {
+  RemoveStaleTemps(dir_);
+  RemoveOrThrow(identity_path_);
+  RemoveOrThrow(prev_identity_path_);
+  Local("sync " + dir_, [&] { file_util::FsyncDir(dir_); });
+  // Named like a download temp, so an interrupted swap is cleaned up like one.
+  const std::string parked = db_path_ + ".tmp.swap." + std::to_string(::getpid());
+  if (demotable_ && ::rename(db_path_.c_str(), parked.c_str()) != 0) ThrowLocal("cannot rename to", parked, errno);
+  if (::rename(prev_db_path_.c_str(), db_path_.c_str()) != 0) ThrowLocal("cannot rename to", db_path_, errno);
+  if (demotable_) {
+    if (::rename(parked.c_str(), prev_db_path_.c_str()) != 0) ThrowLocal("cannot rename to", prev_db_path_, errno);
+    WriteIdentity(prev_identity_path_, *demotable_);
+    demotable_.reset();
+  }
+  WriteIdentity(identity_path_, identity_);
+  swapped_ = true;
+}
+
+void ShardCacheLease::WriteIdentity(const std::string& path, const ShardCacheIdentity& identity) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  Local("write " + path, [&] {
     auto fd = file_util::OpenRaw(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (!fd.valid()) file_util::ThrowErrno("create", tmp, errno);
-    file_util::WriteAll(fd.get(), EncodeCacheIdentity(identity_), tmp);
+    file_util::WriteAll(fd.get(), EncodeCacheIdentity(identity), tmp);
     file_util::Fsync(fd.get(), tmp);
   });
-  if (::rename(tmp.c_str(), identity_path_.c_str()) != 0) {
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());
-    ThrowLocal("cannot rename to", identity_path_, errno);
+    ThrowLocal("cannot rename to", path, errno);
   }
   Local("sync " + dir_, [&] { file_util::FsyncDir(dir_); });
 }

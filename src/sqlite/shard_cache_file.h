@@ -10,6 +10,10 @@
 namespace shardyfusion::sqlite {
 
 inline constexpr std::string_view kCacheIdentityFileName = "shard.identity.json";
+// The version before the current one, kept for a refresh back to it (our addition: the
+// reference knows only the two names above and leaves these alone).
+inline constexpr std::string_view kPreviousShardDbFileName = "shard.prev.db";
+inline constexpr std::string_view kPreviousIdentityFileName = "shard.prev.identity.json";
 inline constexpr std::string_view kCacheLockFileName = ".cache.lock";
 
 struct ShardCacheIdentity {

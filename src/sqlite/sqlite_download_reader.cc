@@ -45,7 +45,8 @@ std::unique_ptr<ShardReader> SqliteDownloadReaderFactory::Open(
     const std::string& db_url, const std::string& local_dir,
     const std::optional<std::string>& checkpoint_id, const ParsedManifest&) {
   auto lease =
-      sqlite::ShardCacheLease::Acquire(*options_.resolver, db_url, local_dir, checkpoint_id);
+      sqlite::ShardCacheLease::Acquire(*options_.resolver, db_url, local_dir, checkpoint_id,
+                                       options_.keep_previous_version);
   const std::vector<std::string> pragmas = {
       "PRAGMA mmap_size = " + std::to_string(options_.mmap_size),
       "PRAGMA cache_size = -" + std::to_string(options_.cache_size_kib), "PRAGMA query_only = 1",

@@ -16,6 +16,9 @@ struct SqliteDownloadReaderOptions {
   std::shared_ptr<StoreResolver> resolver;  // null: DefaultStoreResolver()
   int64_t mmap_size = int64_t{256} << 20;   // PRAGMA mmap_size
   int64_t cache_size_kib = 8000;            // PRAGMA cache_size = -cache_size_kib
+  // Keep each shard's previous version in the cache (shard.prev.db): a refresh back to it
+  // swaps files instead of downloading.  Up to twice the disk.
+  bool keep_previous_version = true;
 };
 
 // Thread-safe: Open may run concurrently, also from several processes on one cache dir.

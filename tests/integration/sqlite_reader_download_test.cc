@@ -27,9 +27,10 @@ class SqliteDownloadReaderTest : public ::testing::TestWithParam<std::string> {
   std::string CacheDir() const { return tmp_.path() + "/cache/shard=00000"; }
 
   std::unique_ptr<ShardReader> Open(const std::string& url, const std::string& checkpoint,
-                                    const std::string& dir = "") {
+                                    const std::string& dir = "", bool keep_previous = true) {
     SqliteDownloadReaderOptions options;
     options.resolver = store_.resolver;
+    options.keep_previous_version = keep_previous;
     SqliteDownloadReaderFactory factory(options);
     return factory.Open(url, dir.empty() ? CacheDir() : dir, checkpoint, manifest_);
   }
@@ -99,8 +100,65 @@ TEST_P(SqliteDownloadReaderTest, NewSnapshotInTheSameDirReplacesTheOldOne) {
   ASSERT_TRUE(identity);
   EXPECT_EQ(identity->db_url, url2);
   EXPECT_EQ(identity->checkpoint_id, "c2");
-  // Back to the first snapshot: downloaded again.
+  // Back to the first snapshot: the previous version is swapped back in.
   EXPECT_EQ(Open(url1, "c1")->Get(rows1[99].first), rows1[99].second);
+}
+
+TEST_P(SqliteDownloadReaderTest, RefreshBackToThePreviousVersionSwapsFilesWithoutDownloading) {
+  std::string url1 = store_.DbUrl("r1"), url2 = store_.DbUrl("r2");
+  auto rows1 = Rows(100, 20), rows2 = Rows(120, 30);
+  BuildShard(store_, url1, rows1, Scratch());
+  BuildShard(store_, url2, rows2, Scratch());
+  auto reader1 = Open(url1, "c1");
+  auto reader2 = Open(url2, "c2");
+  EXPECT_EQ(ReadFileOrDie(CacheDir() + "/shard.prev.identity.json"),
+            "{\"checkpoint_id\": \"c1\", \"db_url\": \"" + url1 + "\"}");
+  // From here on the store has neither object: only the cache can serve them.
+  store_.Delete(url1 + "/shard.db");
+  store_.Delete(url2 + "/shard.db");
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(Open(url1, "c1")->Get(rows1[99].first), rows1[99].second) << "round " << round;
+    EXPECT_EQ(Open(url2, "c2")->Get(rows2[119].first), rows2[119].second) << "round " << round;
+  }
+  EXPECT_EQ(sqlite::DecodeCacheIdentity(ReadFileOrDie(CacheDir() + "/shard.identity.json"))->db_url, url2);
+  EXPECT_EQ(sqlite::DecodeCacheIdentity(ReadFileOrDie(CacheDir() + "/shard.prev.identity.json"))->db_url, url1);
+  // Readers opened before the swaps keep their own files.
+  EXPECT_EQ(reader1->Get(rows1[10].first), rows1[10].second);
+  EXPECT_EQ(reader2->Get(rows2[110].first), rows2[110].second);
+  // A third version is neither: it must download (and fail here).
+  EXPECT_THROW(Open(url1, "c3"), DbAdapterError);
+  for (const auto& entry : std::filesystem::directory_iterator(CacheDir()))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos) << entry.path();
+}
+
+TEST_P(SqliteDownloadReaderTest, WithoutKeepPreviousTheReplacedVersionIsDropped) {
+  std::string url1 = store_.DbUrl("r1"), url2 = store_.DbUrl("r2");
+  BuildShard(store_, url1, Rows(10, 5), Scratch());
+  BuildShard(store_, url2, Rows(10, 6), Scratch());
+  Open(url1, "c1", "", false)->Close();
+  Open(url2, "c2", "", false)->Close();
+  EXPECT_FALSE(std::filesystem::exists(CacheDir() + "/shard.prev.db"));
+  store_.Delete(url1 + "/shard.db");
+  EXPECT_THROW(Open(url1, "c1", "", false), DbAdapterError);
+}
+
+TEST_P(SqliteDownloadReaderTest, PreviousVersionIsTrustedOnlyWhenItsIdentityMatchesAndItIsComplete) {
+  std::string url1 = store_.DbUrl("r1"), url2 = store_.DbUrl("r2");
+  auto rows1 = Rows(400, 200);
+  BuildShard(store_, url1, rows1, Scratch());
+  BuildShard(store_, url2, Rows(10, 6), Scratch());
+  Open(url1, "c1")->Close();
+  Open(url2, "c2")->Close();
+  // Truncated: downloaded again (the object is still in the store).
+  const std::string prev = CacheDir() + "/shard.prev.db";
+  std::filesystem::resize_file(prev, std::filesystem::file_size(prev) / 2);
+  auto reader = Open(url1, "c1");
+  for (const auto& [k, v] : rows1) ASSERT_EQ(reader->Get(k), v);
+  // Now shard.prev.db is version 2; without its identity (as after a crash between the
+  // renames) it is not used.
+  std::filesystem::remove(CacheDir() + "/shard.prev.identity.json");
+  store_.Delete(url2 + "/shard.db");
+  EXPECT_THROW(Open(url2, "c2"), DbAdapterError);
 }
 
 TEST_P(SqliteDownloadReaderTest, TruncatedCachedFileIsDownloadedAgain) {
