@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "core/fd_limit.h"
 #include "shardyfusion/errors.h"
@@ -140,24 +141,17 @@ void ShardCacheLease::Download() {
   });
   if (std::string why = CheckShardDbFile(tmp); !why.empty())
     throw SqliteAdapterError("SQLite shard object " + url + " is not a usable database: " + why);
-  // Identity first: between the two renames no identity vouches for the file.
+  // Identities first: while files move, none vouches for a file it does not describe.
   RemoveOrThrow(identity_path_);
+  if (demotable_) RemoveOrThrow(prev_identity_path_);
   Local("sync " + dir_, [&] { file_util::FsyncDir(dir_); });
-  DemoteCurrent();
+  if (demotable_ && ::rename(db_path_.c_str(), prev_db_path_.c_str()) != 0)
+    ThrowLocal("cannot rename to", prev_db_path_, errno);
   if (::rename(tmp.c_str(), db_path_.c_str()) != 0) ThrowLocal("cannot rename to", db_path_, errno);
   guard.keep = true;
+  if (demotable_) WriteIdentity(prev_identity_path_, *std::exchange(demotable_, std::nullopt));
   WriteIdentity(identity_path_, identity_);
   downloaded_ = true;
-}
-
-// The current identity is already gone (and synced) when this runs.
-void ShardCacheLease::DemoteCurrent() {
-  if (!demotable_) return;
-  RemoveOrThrow(prev_identity_path_);
-  Local("sync " + dir_, [&] { file_util::FsyncDir(dir_); });
-  if (::rename(db_path_.c_str(), prev_db_path_.c_str()) != 0) ThrowLocal("cannot rename to", prev_db_path_, errno);
-  WriteIdentity(prev_identity_path_, *demotable_);
-  demotable_.reset();
 }
 
 // shard.prev.db holds the wanted version: it becomes shard.db, and a complete shard.db of
@@ -174,11 +168,9 @@ void ShardCacheLease::SwapInPrevious() {
   if (::rename(prev_db_path_.c_str(), db_path_.c_str()) != 0) ThrowLocal("cannot rename to", db_path_, errno);
   if (demotable_) {
     if (::rename(parked.c_str(), prev_db_path_.c_str()) != 0) ThrowLocal("cannot rename to", prev_db_path_, errno);
-    WriteIdentity(prev_identity_path_, *demotable_);
-    demotable_.reset();
+    WriteIdentity(prev_identity_path_, *std::exchange(demotable_, std::nullopt));
   }
   WriteIdentity(identity_path_, identity_);
-  swapped_ = true;
 }
 
 void ShardCacheLease::WriteIdentity(const std::string& path, const ShardCacheIdentity& identity) {

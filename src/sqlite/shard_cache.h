@@ -43,15 +43,12 @@ class ShardCacheLease {
 
   const std::string& db_path() const { return db_path_; }
   bool downloaded() const { return downloaded_; }  // false: a cached copy was reused
-  bool swapped_in_previous() const { return swapped_; }
 
  private:
   ShardCacheLease(StoreResolver& resolver, std::string db_url, std::string local_dir,
                   ShardCacheIdentity identity);
   void Download();
   void SwapInPrevious();
-  // Renames the valid other version in shard.db to shard.prev.db (and its identity).
-  void DemoteCurrent();
   void WriteIdentity(const std::string& path, const ShardCacheIdentity& identity);
 
   StoreResolver* resolver_;
@@ -66,7 +63,6 @@ class ShardCacheLease {
   std::optional<ShardCacheIdentity> demotable_;
   file_util::UniqueFd lock_;
   bool downloaded_ = false;
-  bool swapped_ = false;
 };
 
 }  // namespace shardyfusion::sqlite
