@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "shardyfusion/key.h"
@@ -101,6 +102,11 @@ class ShardReaderHandle {
   uint32_t db_id() const { return db_id_; }
   std::optional<std::string> Get(std::string_view storage_key);
   std::vector<std::optional<std::string>> MultiGet(std::span<const std::string> storage_keys);
+  // Up to `limit` (key, value) rows of [start, end) in storage-key order; nullopt bounds are
+  // open.  Fewer than `limit` rows: the range is done; else continue from the last key plus
+  // a 0x00 byte.  SlateDB shards only (features R-41): SQLite shards throw DbAdapterError.
+  std::vector<std::pair<std::string, std::string>> Scan(const std::optional<std::string>& start,
+                                                        const std::optional<std::string>& end, size_t limit);
   void Close();  // releases the borrow (not the shard); idempotent
 
  private:

@@ -167,4 +167,18 @@ std::vector<std::optional<std::string>> ReaderState::MultiGet(uint32_t db_id,
   return reader->MultiGet(keys);
 }
 
+std::vector<std::pair<std::string, std::string>> ReaderState::ScanChunk(uint32_t db_id,
+                                                                        const std::optional<std::string>& start,
+                                                                        const std::optional<std::string>& end,
+                                                                        size_t limit) {
+  Slot* slot = slots_[db_id].get();
+  if (slot == nullptr) return {};
+  if (lock_mode_) {
+    auto lock = LockShard(slot->mu);
+    return slot->readers.front()->ScanChunk(start, end, limit);
+  }
+  Checkout reader(*slot, db_id, checkout_timeout_);
+  return reader->ScanChunk(start, end, limit);
+}
+
 }  // namespace shardyfusion

@@ -47,6 +47,8 @@ class ReaderState {
   // Lookups in shard `db_id` (storage key bytes).  Empty shards miss without I/O.
   std::optional<std::string> Get(uint32_t db_id, std::string_view key);
   std::vector<std::optional<std::string>> MultiGet(uint32_t db_id, std::span<const std::string> keys);
+  std::vector<std::pair<std::string, std::string>> ScanChunk(uint32_t db_id, const std::optional<std::string>& start,
+                                                             const std::optional<std::string>& end, size_t limit);
 
  private:
   struct Slot;

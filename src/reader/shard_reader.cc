@@ -1,5 +1,7 @@
 #include "reader/shard_reader.h"
 
+#include "shardyfusion/errors.h"
+
 namespace shardyfusion {
 
 std::vector<std::optional<std::string>> ShardReader::MultiGet(std::span<const std::string> keys) {
@@ -7,6 +9,11 @@ std::vector<std::optional<std::string>> ShardReader::MultiGet(std::span<const st
   out.reserve(keys.size());
   for (const auto& k : keys) out.push_back(Get(k));
   return out;
+}
+
+std::vector<std::pair<std::string, std::string>> ShardReader::ScanChunk(const std::optional<std::string>&,
+                                                                        const std::optional<std::string>&, size_t) {
+  throw DbAdapterError("range scans are supported on SlateDB shards only (this snapshot's shards are SQLite)");
 }
 
 }  // namespace shardyfusion

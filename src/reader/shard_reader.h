@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "shardyfusion/manifest.h"
@@ -23,6 +24,11 @@ class ShardReader {
   virtual std::optional<std::string> Get(std::string_view key) = 0;
   // One result per key, in order.  The default loops over Get.
   virtual std::vector<std::optional<std::string>> MultiGet(std::span<const std::string> keys);
+  // Up to `limit` (key, value) rows of [start, end) in key order; nullopt bounds are open.
+  // Only SlateDB shards scan (features R-41); the default throws DbAdapterError.
+  virtual std::vector<std::pair<std::string, std::string>> ScanChunk(const std::optional<std::string>& start,
+                                                                     const std::optional<std::string>& end,
+                                                                     size_t limit);
   virtual void Close() = 0;
 };
 

@@ -475,6 +475,13 @@ std::vector<std::optional<std::string>> ShardReaderHandle::MultiGet(std::span<co
   return state_->MultiGet(db_id_, keys);
 }
 
+std::vector<std::pair<std::string, std::string>> ShardReaderHandle::Scan(const std::optional<std::string>& start,
+                                                                         const std::optional<std::string>& end,
+                                                                         size_t limit) {
+  if (!state_) throw ReaderStateError("shard handle is closed");
+  return state_->ScanChunk(db_id_, start, end, limit);
+}
+
 void ShardReaderHandle::Close() { state_.reset(); }
 
 }  // namespace shardyfusion

@@ -55,27 +55,38 @@ std::vector<std::optional<std::string>> SlateDbShardReader::MultiGet(
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> SlateDbShardReader::ScanChunk(
+    const std::optional<std::string>& start, const std::optional<std::string>& end, size_t limit) {
+  if (!handle_) throw ReaderStateError("slatedb shard " + db_url_ + " is closed");
+  if (limit == 0) return {};
+  ListGuard keys, values;
+  sfs_slice lower = start ? slatedb::Slice(*start) : sfs_slice{nullptr, 0};
+  sfs_slice upper = end ? slatedb::Slice(*end) : sfs_slice{nullptr, 0};
+  char* err = nullptr;
+  int32_t rc = sfs_reader_scan(handle_, lower, upper, limit, &keys.list, &values.list, &err);
+  slatedb::Check(rc, err, "scan slatedb shard " + db_url_);
+  std::vector<std::pair<std::string, std::string>> rows;
+  rows.reserve(keys.list.count);
+  const char* kd = reinterpret_cast<const char*>(keys.list.data.data);
+  const char* vd = reinterpret_cast<const char*>(values.list.data.data);
+  for (size_t i = 0, kp = 0, vp = 0; i < keys.list.count; ++i) {
+    rows.emplace_back(std::string(kd + kp, keys.list.lens[i]), std::string(vd + vp, values.list.lens[i]));
+    kp += keys.list.lens[i];
+    vp += values.list.lens[i];
+  }
+  return rows;
+}
+
 std::vector<std::pair<std::string, std::string>> SlateDbShardReader::Scan(
     const std::optional<std::string>& start, const std::optional<std::string>& end, size_t chunk) {
-  if (!handle_) throw ReaderStateError("slatedb shard " + db_url_ + " is closed");
+  if (chunk == 0) throw ConfigValidationError("scan chunk size must be > 0");
   std::vector<std::pair<std::string, std::string>> rows;
   std::optional<std::string> from = start;
-  sfs_slice upper = end ? slatedb::Slice(*end) : sfs_slice{nullptr, 0};
   for (;;) {
-    ListGuard keys, values;
-    sfs_slice lower = from ? slatedb::Slice(*from) : sfs_slice{nullptr, 0};
-    char* err = nullptr;
-    int32_t rc = sfs_reader_scan(handle_, lower, upper, chunk, &keys.list, &values.list, &err);
-    slatedb::Check(rc, err, "scan slatedb shard " + db_url_);
-    const char* kd = reinterpret_cast<const char*>(keys.list.data.data);
-    const char* vd = reinterpret_cast<const char*>(values.list.data.data);
-    for (size_t i = 0, kp = 0, vp = 0; i < keys.list.count; ++i) {
-      rows.emplace_back(std::string(kd + kp, keys.list.lens[i]),
-                        std::string(vd + vp, values.list.lens[i]));
-      kp += keys.list.lens[i];
-      vp += values.list.lens[i];
-    }
-    if (keys.list.count < chunk) return rows;
+    auto part = ScanChunk(from, end, chunk);
+    const bool last = part.size() < chunk;
+    for (auto& row : part) rows.push_back(std::move(row));
+    if (last) return rows;
     from = rows.back().first + std::string(1, '\0');  // the smallest key after the last one
   }
 }

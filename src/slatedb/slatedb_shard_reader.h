@@ -30,8 +30,11 @@ class SlateDbShardReader : public ShardReader {
 
   std::optional<std::string> Get(std::string_view key) override;
   std::vector<std::optional<std::string>> MultiGet(std::span<const std::string> keys) override;
-  // Rows of [start, end) in key order (nullopt: unbounded), fetched `chunk` rows per call
-  // into the bridge (features R-41 scan_iter).
+  // One call into the bridge (features R-41 scan_iter).
+  std::vector<std::pair<std::string, std::string>> ScanChunk(const std::optional<std::string>& start,
+                                                             const std::optional<std::string>& end,
+                                                             size_t limit) override;
+  // Every row of [start, end) in key order (nullopt: unbounded), `chunk` rows per call.
   std::vector<std::pair<std::string, std::string>> Scan(const std::optional<std::string>& start,
                                                         const std::optional<std::string>& end,
                                                         size_t chunk = 1024);

@@ -186,6 +186,19 @@ TEST_P(ReaderScenario, BorrowedHandlesKeepTheirSnapshotAcrossRefresh) {
   EXPECT_THROW(handle.Get(k5), ReaderStateError);
 }
 
+TEST_P(ReaderScenario, ScanOnASqliteShardIsAClearError) {
+  Publish(16, "v-");
+  ConcurrentShardedReader reader(Options());
+  auto handle = reader.ReaderForKey(Key::Int(5));
+  try {
+    handle.Scan(std::nullopt, std::nullopt, 10);
+    ADD_FAILURE() << "scan of a SQLite shard did not throw";
+  } catch (const DbAdapterError& e) {
+    EXPECT_NE(std::string(e.what()).find("SlateDB shards only"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(reader.Get(Key::Int(5)), "v-5");  // the shard still serves lookups
+}
+
 TEST_P(ReaderScenario, PinnedReadersNeverFollowOrTouchCurrent) {
   auto old_build = Publish(8, "old-");
   auto new_build = Publish(8, "new-");

@@ -241,6 +241,28 @@ TEST_P(SlateDbScenario, ScansAHalfOpenRangeInChunks) {
   EXPECT_THROW(shard->Get(enc(1)), ReaderStateError);
 }
 
+TEST_P(SlateDbScenario, BorrowedHandleScansItsShardInChunks) {
+  auto result = Write(Rows(60), Config(2));
+  Store()->SetCurrent(result.manifest_ref);
+  ConcurrentShardedReader reader(ReadOptions());
+  ShardReaderHandle handle = reader.ReaderForKey(Key::Int(7));
+  std::map<std::string, std::string> scanned;
+  std::optional<std::string> from;
+  for (int calls = 0;; ++calls) {
+    ASSERT_LT(calls, 100) << "scan does not end";
+    auto chunk = handle.Scan(from, std::nullopt, 4);
+    for (const auto& [k, v] : chunk) EXPECT_TRUE(scanned.emplace(k, v).second) << "row seen twice";
+    if (chunk.size() < 4) break;
+    from = chunk.back().first + std::string(1, '\0');
+  }
+  for (const auto& w : result.winners)
+    if (w.db_id == handle.db_id()) EXPECT_EQ(scanned, ShardRows(*w.db_url));
+  EXPECT_EQ(scanned.at(StorageBytes(Key::Int(7), KeyEncoding::kU64BE)), "v7");
+  EXPECT_TRUE(handle.Scan(std::nullopt, std::nullopt, 0).empty());
+  handle.Close();
+  EXPECT_THROW(handle.Scan(std::nullopt, std::nullopt, 4), ReaderStateError);
+}
+
 TEST_P(SlateDbScenario, SixtyFourShardsShareOneRuntimeAndOneClient) {
   if (GetParam().local_then_upload) GTEST_SKIP() << "the direct writer is enough here";
   auto rows = Rows(64 * 8);
