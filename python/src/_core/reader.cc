@@ -135,6 +135,41 @@ nb::dict ShardingToPy(const ShardingSpec& s) {
   return d;
 }
 
+// scan_iter's iterator: fetches `chunk` rows at a time through the handle.
+struct PyScanIter {
+  nb::object owner;  // the PyHandle, kept alive while iterating
+  std::optional<std::string> next_start, end;
+  size_t chunk = 1024;
+  std::vector<std::pair<std::string, std::string>> rows;
+  size_t pos = 0;
+  bool exhausted = false;
+
+  nb::tuple Next() {
+    if (pos == rows.size()) {
+      if (exhausted) throw nb::stop_iteration();
+      PyHandle& h = nb::cast<PyHandle&>(owner);
+      {
+        nb::gil_scoped_release release;
+        rows = h.get().Scan(next_start, end, chunk);
+      }
+      pos = 0;
+      exhausted = rows.size() < chunk;
+      if (!rows.empty()) next_start = rows.back().first + std::string(1, '\0');
+      if (rows.empty()) throw nb::stop_iteration();
+    }
+    const auto& [k, v] = rows[pos++];
+    return nb::make_tuple(nb::bytes(k.data(), k.size()), nb::bytes(v.data(), v.size()));
+  }
+};
+
+std::optional<std::string> OptionalBytes(const nb::object& o, const char* what) {
+  if (o.is_none()) return std::nullopt;
+  if (!nb::isinstance<nb::bytes>(o))
+    throw ConfigValidationError(std::string(what) + " must be bytes or None");
+  nb::bytes b = nb::borrow<nb::bytes>(o);
+  return std::string(b.c_str(), b.size());
+}
+
 nb::object MakeHandle(ShardReaderHandle&& h) {
   auto* py = new PyHandle();
   py->db_id = h.db_id();
@@ -176,10 +211,29 @@ void RegisterReader(nb::module_& m) {
             return out;
           },
           nb::arg("keys"), "Values for raw storage keys, in order (None when absent).")
+      .def(
+          "scan_iter",
+          [](nb::handle self, nb::object start, nb::object end, size_t chunk_size) {
+            if (chunk_size == 0) throw ConfigValidationError("chunk_size must be > 0");
+            nb::cast<PyHandle&>(self).get();  // a closed handle fails here, not at the first next()
+            auto it = std::make_unique<PyScanIter>();  // nothing leaks if a bound is rejected
+            it->next_start = OptionalBytes(start, "start");
+            it->end = OptionalBytes(end, "end");
+            it->chunk = chunk_size;
+            it->owner = nb::borrow(self);
+            return nb::cast(it.release(), nb::rv_policy::take_ownership);
+          },
+          nb::arg("start") = nb::none(), nb::arg("end") = nb::none(), nb::arg("chunk_size") = 1024,
+          "Iterate (key, value) bytes pairs of [start, end) in storage-key order, chunk_size rows "
+          "per fetch.  SlateDB shards only; SQLite shards raise DbAdapterError.")
       .def("close", &PyHandle::Close, "Release the borrow (not the shard). Idempotent.")
       .def("__enter__", [](nb::handle self) { return nb::borrow(self); })
       .def("__exit__", [](PyHandle& h, nb::args) { h.Close(); })
       .def_prop_ro("closed", [](const PyHandle& h) { return !h.handle.has_value(); });
+
+  nb::class_<PyScanIter>(m, "ShardScanIterator", "Iterator returned by ShardReaderHandle.scan_iter.")
+      .def("__iter__", [](nb::handle self) { return nb::borrow(self); })
+      .def("__next__", &PyScanIter::Next);
 
   nb::class_<PyReader>(
       m, "ReaderCore",

@@ -121,10 +121,20 @@ class ShardReaderHandle:
         """Value for raw storage key bytes, or None."""
     def multi_get(self, keys: Sequence[bytes]) -> list[bytes | None]:
         """Values for raw storage keys, in order."""
+    def scan_iter(
+        self, start: bytes | None = None, end: bytes | None = None, chunk_size: int = 1024
+    ) -> ShardScanIterator:
+        """(key, value) pairs of [start, end) in storage-key order; SlateDB shards only."""
     def close(self) -> None:
         """Release the borrow (idempotent)."""
     def __enter__(self) -> ShardReaderHandle: ...
     def __exit__(self, *args: object) -> None: ...
+
+class ShardScanIterator:
+    """Iterator returned by ShardReaderHandle.scan_iter."""
+
+    def __iter__(self) -> ShardScanIterator: ...
+    def __next__(self) -> tuple[bytes, bytes]: ...
 
 class ReaderCore:
     """The C++ sharded reader; use shardyfusion.ShardedReader / ConcurrentShardedReader."""
