@@ -13,7 +13,7 @@ std::vector<std::optional<std::string>> ShardReader::MultiGet(std::span<const st
 
 std::vector<std::pair<std::string, std::string>> ShardReader::ScanChunk(const std::optional<std::string>&,
                                                                         const std::optional<std::string>&, size_t) {
-  throw DbAdapterError("range scans are supported on SlateDB shards only (this snapshot's shards are SQLite)");
+  throw DbAdapterError("range scans are supported on SlateDB shards only, not on this shard's backend (SQLite or a custom reader)");
 }
 
 }  // namespace shardyfusion
