@@ -149,8 +149,7 @@ void ShardCacheLease::Download() {
     ThrowLocal("cannot rename to", prev_db_path_, errno);
   if (::rename(tmp.c_str(), db_path_.c_str()) != 0) ThrowLocal("cannot rename to", db_path_, errno);
   guard.keep = true;
-  if (demotable_) WriteIdentity(prev_identity_path_, *std::exchange(demotable_, std::nullopt));
-  WriteIdentity(identity_path_, identity_);
+  WriteIdentities();
   downloaded_ = true;
 }
 
@@ -166,11 +165,21 @@ void ShardCacheLease::SwapInPrevious() {
   const std::string parked = db_path_ + ".tmp.swap." + std::to_string(::getpid());
   if (demotable_ && ::rename(db_path_.c_str(), parked.c_str()) != 0) ThrowLocal("cannot rename to", parked, errno);
   if (::rename(prev_db_path_.c_str(), db_path_.c_str()) != 0) ThrowLocal("cannot rename to", db_path_, errno);
-  if (demotable_) {
-    if (::rename(parked.c_str(), prev_db_path_.c_str()) != 0) ThrowLocal("cannot rename to", prev_db_path_, errno);
-    WriteIdentity(prev_identity_path_, *std::exchange(demotable_, std::nullopt));
-  }
+  if (demotable_ && ::rename(parked.c_str(), prev_db_path_.c_str()) != 0)
+    ThrowLocal("cannot rename to", prev_db_path_, errno);
+  WriteIdentities();
+}
+
+// Writes shard.identity.json (and shard.prev.identity.json for a demoted version) once the
+// files they describe are in place.  Three directory syncs order a swap or download: the
+// identities' removal, the files' renames, then the new identities.  The identity files
+// themselves are not fsynced: one torn by a crash is not valid JSON, which means "download
+// again", never a match.
+void ShardCacheLease::WriteIdentities() {
+  Local("sync " + dir_, [&] { file_util::FsyncDir(dir_); });
+  if (demotable_) WriteIdentity(prev_identity_path_, *std::exchange(demotable_, std::nullopt));
   WriteIdentity(identity_path_, identity_);
+  Local("sync " + dir_, [&] { file_util::FsyncDir(dir_); });
 }
 
 void ShardCacheLease::WriteIdentity(const std::string& path, const ShardCacheIdentity& identity) {
@@ -179,13 +188,11 @@ void ShardCacheLease::WriteIdentity(const std::string& path, const ShardCacheIde
     auto fd = file_util::OpenRaw(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (!fd.valid()) file_util::ThrowErrno("create", tmp, errno);
     file_util::WriteAll(fd.get(), EncodeCacheIdentity(identity), tmp);
-    file_util::Fsync(fd.get(), tmp);
   });
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());
     ThrowLocal("cannot rename to", path, errno);
   }
-  Local("sync " + dir_, [&] { file_util::FsyncDir(dir_); });
 }
 
 }  // namespace shardyfusion::sqlite

@@ -49,6 +49,7 @@ class ShardCacheLease {
                   ShardCacheIdentity identity);
   void Download();
   void SwapInPrevious();
+  void WriteIdentities();
   void WriteIdentity(const std::string& path, const ShardCacheIdentity& identity);
 
   StoreResolver* resolver_;

@@ -10,8 +10,8 @@
 // Two legs, because the reader's two SQLite modes hold different resources:
 //   range:    no file stays open per shard.
 //   download: each state holds 1,000 open files; each refresh swaps every shard's cached
-//             current and previous versions (rename + identity files, fsynced: ~1.2 s per
-//             refresh here, where downloading again took ~6 s).
+//             current and previous versions (renames, identity files, three directory
+//             syncs: ~1 s per refresh here, where downloading again took ~6 s).
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <malloc.h>

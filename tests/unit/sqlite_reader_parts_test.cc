@@ -71,6 +71,17 @@ TEST(ShardCacheIdentityTest, PythonStyleSortedJson) {
     EXPECT_FALSE(DecodeCacheIdentity(bad)) << bad;
 }
 
+// Identity files are not fsynced (the cache relies on this): whatever a crash leaves of one
+// — any proper prefix, or its blocks never written (NULs) — must not decode as an identity.
+TEST(ShardCacheIdentityTest, TornIdentityFilesNeverDecode) {
+  const std::string whole = EncodeCacheIdentity({"s3://b/db=00003/attempt=01", "ckpt"});
+  ASSERT_TRUE(DecodeCacheIdentity(whole));
+  for (size_t n = 0; n < whole.size(); ++n) {
+    EXPECT_FALSE(DecodeCacheIdentity(whole.substr(0, n))) << "prefix of " << n << " bytes";
+    EXPECT_FALSE(DecodeCacheIdentity(whole.substr(0, n) + std::string(whole.size() - n, '\0'))) << n;
+  }
+}
+
 TEST(CheckShardDbFileTest, AcceptsWholeDatabasesOnly) {
   shardyfusion::testing::TempDir tmp;
   std::string path = tmp.path() + "/x.db";
