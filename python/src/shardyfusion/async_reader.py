@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -45,6 +46,22 @@ class AsyncShardReaderHandle:
     async def multi_get(self, keys: Sequence[bytes]) -> list[bytes | None]:
         """Values for raw storage keys, in order."""
         return await self._run(self._handle.multi_get, list(keys))
+
+    async def scan_iter(
+        self, start: bytes | None = None, end: bytes | None = None, chunk_size: int = 1024
+    ) -> AsyncIterator[tuple[bytes, bytes]]:
+        """(key, value) pairs of [start, end) in key order, one chunk per executor call.
+
+        SlateDB shards only; SQLite shards raise DbAdapterError.
+        """
+        rows = self._handle.scan_iter(start, end, chunk_size)
+        while True:
+            # islice stops at chunk_size rows without pulling another: one fetch per call.
+            chunk = await self._run(lambda: list(itertools.islice(rows, chunk_size)))
+            for row in chunk:
+                yield row
+            if len(chunk) < chunk_size:
+                return
 
     def close(self) -> None:
         """Release the borrow (idempotent)."""
