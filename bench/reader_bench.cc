@@ -4,11 +4,13 @@
 //   shard file (opened and used the way the download reader does) vs ShardedReader::Get
 //   of the same keys (budget: <= 1.15x).
 // * BM_ReaderMultiGet1000: multi_get of 1,000 random keys over 16 shards.
-// * BM_BareSqliteConcurrentGet vs BM_ConcurrentGet (lock and pool mode), 1 and 2 threads:
-//   random keys over all 16 shards.  The bare baseline gives each thread its own
-//   connections (no sharing at all), so its 2-thread/1-thread ratio is what this machine
-//   can do right now; the reader's ratio should match it (target >= 1.7x on an idle
-//   2-core machine).
+// * BM_BareSqliteConcurrentGet vs BM_ConcurrentGet (lock mode) and BM_ConcurrentGetPool,
+//   1 and 2 threads: random keys over all 16 shards.  The bare baseline gives each thread
+//   its own connections (no sharing at all), so its 2-thread/1-thread ratio is what this
+//   machine can do right now.  Target: pool mode >= 1.7x on an idle 2-core machine; lock
+//   mode shares each shard's one connection between threads and scales less.  The runs are
+//   noisy: use --benchmark_repetitions=7 --benchmark_enable_random_interleaving=true
+//   (docs/benchmarks.md).
 // * BM_RangeColdGet/sidecar:1 and /sidecar:0: range mode, object-store GETs (GetRanges
 //   calls) one cold `get` costs on a freshly opened reader, with and without the sidecar
 //   (budget with it: <= 2).  Counts, not times: see the counters.

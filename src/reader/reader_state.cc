@@ -76,7 +76,9 @@ class ReaderState::Checkout {
       return best_rank < 3;
     };
     auto lock = LockShard(slot.mu);
-    if (!timeout) {
+    if (pick()) {
+      // the common case: no clock read for the deadline
+    } else if (!timeout) {
       slot.cv.wait(lock, pick);
     } else if (!slot.cv.wait_for(lock, *timeout, pick)) {
       throw PoolExhaustedError("no reader of shard " + std::to_string(db_id) + " became free within " +

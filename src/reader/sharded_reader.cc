@@ -59,8 +59,9 @@ double Millis(Clock::time_point since) {
 // that no lookup can still use the old state, and its owning pointer is dropped (the state
 // closes when borrowed handles, which hold shared_ptrs, let go too).
 //
-// Why it is safe (all operations seq_cst): a section that validated epoch e incremented
-// its counter before the writer's epoch flip, so the writer's drain sees it; a section
+// Why it is safe (seq_cst throughout, except a section's final decrement, a release that
+// the drain's loads acquire): a section that validated epoch e incremented its counter
+// before the writer's epoch flip, so the writer's drain sees it until it ends; a section
 // that validated e+1 loaded `current` after the flip, so it got the new state.
 struct ConcurrentShardedReader::Impl {
   static constexpr size_t kStripes = 64;  // threads beyond this share counters (still correct)
