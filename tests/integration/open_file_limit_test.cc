@@ -24,16 +24,7 @@ class OpenFileLimit : public ::testing::Test {
  protected:
   void SetUp() override {
     env_ = testing::MakeSnapshotEnv("local");
-    HashShardedWriteConfig c;
-    c.storage.s3_prefix = env_->root_url;
-    c.storage.resolver = env_->resolver;
-    c.output.local_root = env_->scratch->path() + "/work";
-    c.sharding.num_dbs = kShards;
-    c.lifecycle.enable_run_registry = false;
-    std::vector<std::pair<int, std::string>> rows;
-    for (int i = 0; i < kRows; ++i) rows.emplace_back(i, "v" + std::to_string(i));
-    WriteHashSharded(rows, c, [](const auto& r) { return Key::Int(r.first); },
-                     [](const auto& r) { return r.second; }, WriteOptions{1, 16 << 20, std::nullopt});
+    testing::PublishIntRows(*env_, kRows, "v", kShards, "", WriteOptions{1, 16 << 20, std::nullopt});
   }
 
   ReaderOptions DownloadOptions() const {

@@ -12,6 +12,7 @@
 #include "shardyfusion/reader.h"
 #include "shardyfusion/writer.h"
 #include "sqlite/sqlite_shard_writer.h"
+#include "support/scenario_checks.h"
 #include "support/snapshot_env.h"
 
 namespace shardyfusion {
@@ -34,16 +35,7 @@ class ReaderScenario : public ::testing::TestWithParam<ReaderCase> {
   }
 
   BuildResult Publish(int n, const std::string& prefix, uint32_t num_dbs = 4, const std::string& run_id = "") {
-    HashShardedWriteConfig c;
-    c.storage.s3_prefix = env_->root_url;
-    c.storage.resolver = env_->resolver;
-    c.output.local_root = env_->scratch->path() + "/work";
-    c.output.run_id = run_id;
-    c.sharding.num_dbs = num_dbs;
-    c.lifecycle.enable_run_registry = false;
-    std::vector<Record> rows;
-    for (int i = 0; i < n; ++i) rows.push_back({Key::Int(i), prefix + std::to_string(i)});
-    return WriteHashSharded(rows, c, [](const Record& r) { return r.key; }, [](const Record& r) { return r.value; });
+    return testing::PublishIntRows(*env_, n, prefix, num_dbs, run_id);
   }
 
   ReaderOptions Options() {
@@ -67,21 +59,7 @@ class ReaderScenario : public ::testing::TestWithParam<ReaderCase> {
 };
 
 TEST_P(ReaderScenario, RefreshSwapsToTheNewSnapshot) {
-  auto first = Publish(32, "old-");
-  ConcurrentShardedReader reader(Options());
-  EXPECT_EQ(reader.Get(Key::Int(7)), "old-7");
-  auto second = Publish(32, "new-");
-  ASSERT_NE(first.manifest_ref, second.manifest_ref);
-  EXPECT_TRUE(reader.Refresh());
-  EXPECT_EQ(reader.Get(Key::Int(7)), "new-7");
-  EXPECT_FALSE(reader.Refresh());
-  EXPECT_EQ(reader.manifest_ref(), second.manifest_ref);
-  std::vector<Key> keys;
-  for (int i = 0; i < 32; ++i) keys.push_back(Key::Int(i));
-  keys.push_back(Key::Int(1000));
-  auto values = reader.MultiGet(keys);
-  for (int i = 0; i < 32; ++i) EXPECT_EQ(values[i], "new-" + std::to_string(i));
-  EXPECT_FALSE(values[32].has_value());
+  testing::ExpectRefreshScenario([&](const std::string& prefix) { return Publish(32, prefix); }, Options());
 }
 
 TEST_P(ReaderScenario, ReadsAHandBuiltManifestAndShard) {

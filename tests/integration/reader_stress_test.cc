@@ -2,7 +2,6 @@
 // between two snapshots and refreshes.  Every multi_get must come from one whole snapshot,
 // nothing may crash or deadlock, and no file descriptor may leak.  Bounded iterations.
 // Also run under ThreadSanitizer (CMake preset "tsan").
-#include <dirent.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -21,27 +20,10 @@
 namespace shardyfusion {
 namespace {
 
-int OpenFdCount() {
-  int n = 0;
-  if (DIR* d = opendir("/proc/self/fd")) {
-    while (readdir(d)) ++n;
-    closedir(d);
-  }
-  return n;
-}
+using testing::OpenFdCount;
 
 std::string Publish(testing::SnapshotEnv& env, const std::string& prefix, int rows) {
-  HashShardedWriteConfig c;
-  c.storage.s3_prefix = env.root_url;
-  c.storage.resolver = env.resolver;
-  c.output.local_root = env.scratch->path() + "/work";
-  c.sharding.num_dbs = 8;
-  c.lifecycle.enable_run_registry = false;
-  std::vector<Record> records;
-  for (int i = 0; i < rows; ++i) records.push_back({Key::Int(i), prefix + std::to_string(i)});
-  return WriteHashSharded(records, c, [](const Record& r) { return r.key; },
-                          [](const Record& r) { return r.value; })
-      .manifest_ref;
+  return testing::PublishIntRows(env, rows, prefix, 8).manifest_ref;
 }
 
 void RunStress(ThreadSafety mode) {

@@ -12,7 +12,6 @@
 //   download: each state holds 1,000 open files; each refresh swaps every shard's cached
 //             current and previous versions (renames, identity files, three directory
 //             syncs: ~1 s per refresh here, where downloading again took ~6 s).
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -39,6 +38,7 @@ namespace shardyfusion {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using testing::OpenFdCount;
 
 #if !defined(SHARDY_ASAN)
 constexpr uint32_t kShards = 1000;
@@ -50,15 +50,6 @@ constexpr int kRangeRefreshes = 30;
 constexpr int kDownloadRefreshes = 10;
 #endif
 constexpr int kRows = 8 * kShards;  // ~8 rows per shard: (almost) every shard non-empty
-
-int OpenFdCount() {
-  int n = 0;
-  if (DIR* d = opendir("/proc/self/fd")) {
-    while (readdir(d)) ++n;
-    closedir(d);
-  }
-  return n;
-}
 
 int64_t RssBytes() {
   std::ifstream statm("/proc/self/statm");
@@ -89,16 +80,7 @@ class ResourceBounds : public ::testing::Test {
   }
 
   static std::string Publish(const std::string& prefix) {
-    HashShardedWriteConfig c;
-    c.storage.s3_prefix = env_->root_url;
-    c.storage.resolver = env_->resolver;
-    c.output.local_root = env_->scratch->path() + "/work";
-    c.sharding.num_dbs = kShards;
-    c.lifecycle.enable_run_registry = false;
-    std::vector<Record> records;
-    for (int i = 0; i < kRows; ++i) records.push_back({Key::Int(i), prefix + std::to_string(i)});
-    return WriteHashSharded(records, c, [](const Record& r) { return r.key; },
-                            [](const Record& r) { return r.value; }, WriteOptions{2, 64 << 20, std::nullopt})
+    return testing::PublishIntRows(*env_, kRows, prefix, kShards, "", WriteOptions{2, 64 << 20, std::nullopt})
         .manifest_ref;
   }
 

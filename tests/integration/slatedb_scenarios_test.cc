@@ -9,15 +9,16 @@
 #include "shardyfusion/errors.h"
 #include "shardyfusion/manifest_store.h"
 #include "shardyfusion/reader.h"
-#include "shardyfusion/router.h"
-#include "shardyfusion/run_registry.h"
 #include "shardyfusion/writer.h"
 #include "slatedb/slatedb_factories.h"
 #include "slatedb/slatedb_shard_reader.h"
+#include "support/scenario_checks.h"
 #include "support/snapshot_env.h"
 
 namespace shardyfusion {
 namespace {
+
+using testing::SumRows;
 
 struct SlateCase {
   std::string store;
@@ -84,46 +85,11 @@ class SlateDbScenario : public ::testing::TestWithParam<SlateCase> {
     return rows;
   }
 
-  // Every key is in exactly the shard the router predicts, with its value, and nowhere else.
-  void ExpectPlacement(const BuildResult& result, const std::vector<Record>& rows,
-                       uint32_t num_dbs) {
-    auto router = SnapshotRouter::Hash(num_dbs, KeyEncoding::kU64BE);
-    std::map<uint32_t, std::map<std::string, std::string>> shards;
-    for (const auto& w : result.winners) shards[w.db_id] = ShardRows(*w.db_url);
-    size_t found = 0;
-    for (const auto& r : rows) {
-      uint32_t home = router.Route(r.key);
-      std::string k = router.EncodeLookupKey(r.key);
-      for (const auto& [db, content] : shards) {
-        auto it = content.find(k);
-        if (db == home) {
-          ASSERT_NE(it, content.end()) << r.key.ToString() << " missing from shard " << db;
-          EXPECT_EQ(it->second, r.value);
-          ++found;
-        } else {
-          EXPECT_EQ(it, content.end()) << r.key.ToString() << " also in shard " << db;
-        }
-      }
-    }
-    EXPECT_EQ(found, rows.size());
+  void ExpectPlacement(const BuildResult& result, const std::vector<Record>& rows, uint32_t num_dbs) {
+    testing::ExpectPlacement(result, rows, num_dbs, KeyEncoding::kU64BE,
+                             [&](const std::string& db_url) { return ShardRows(db_url); });
   }
-
-  void ExpectSucceededRecord(const BuildResult& result) {
-    ASSERT_TRUE(result.run_record_ref.has_value());
-    auto record =
-        MakeObjectRunRegistry(*env_->resolver, env_->root_url)->Load(*result.run_record_ref);
-    ASSERT_TRUE(record.has_value());
-    EXPECT_EQ(record->status, RunStatus::kSucceeded);
-    EXPECT_EQ(record->run_id, result.run_id);
-    EXPECT_EQ(record->manifest_ref, result.manifest_ref);
-    EXPECT_FALSE(record->error_type.has_value());
-  }
-
-  int64_t SumRows(const BuildResult& r) {
-    int64_t n = 0;
-    for (const auto& w : r.winners) n += w.row_count;
-    return n;
-  }
+  void ExpectSucceededRecord(const BuildResult& result) { testing::ExpectSucceededRecord(*env_, result); }
 
   // Every object key under `url` (with sizes), to prove nothing changed.
   std::map<std::string, uint64_t> Objects(const std::string& url) {
@@ -186,21 +152,8 @@ TEST_P(SlateDbScenario, Publish24RowsInto4Shards) {
 }
 
 TEST_P(SlateDbScenario, RefreshSwapsToTheNewSnapshot) {
-  auto first = Write(Rows(32, "old-"), Config(4));
-  ConcurrentShardedReader reader(ReadOptions());
-  EXPECT_EQ(reader.Get(Key::Int(7)), "old-7");
-  auto second = Write(Rows(32, "new-"), Config(4));
-  ASSERT_NE(first.manifest_ref, second.manifest_ref);
-  EXPECT_TRUE(reader.Refresh());
-  EXPECT_EQ(reader.Get(Key::Int(7)), "new-7");
-  EXPECT_FALSE(reader.Refresh());
-  EXPECT_EQ(reader.manifest_ref(), second.manifest_ref);
-  std::vector<Key> keys;
-  for (int i = 0; i < 32; ++i) keys.push_back(Key::Int(i));
-  keys.push_back(Key::Int(1000));
-  auto values = reader.MultiGet(keys);
-  for (int i = 0; i < 32; ++i) EXPECT_EQ(values[i], "new-" + std::to_string(i));
-  EXPECT_FALSE(values[32].has_value());
+  testing::ExpectRefreshScenario([&](const std::string& prefix) { return Write(Rows(32, prefix), Config(4)); },
+                                 ReadOptions());
 }
 
 TEST_P(SlateDbScenario, DuplicateAndUnorderedKeysKeepTheLastValue) {

@@ -7,10 +7,10 @@
 #include "shardyfusion/errors.h"
 #include "shardyfusion/manifest_store.h"
 #include "shardyfusion/observability.h"
-#include "shardyfusion/router.h"
 #include "shardyfusion/run_registry.h"
 #include "shardyfusion/writer.h"
 #include "sqlite/sqlite_shard_writer.h"
+#include "support/scenario_checks.h"
 #include "support/failing_factory.h"
 #include "support/snapshot_env.h"
 
@@ -19,6 +19,7 @@ namespace {
 
 using testing::FailAt;
 using testing::FailingFactory;
+using testing::SumRows;
 
 class WriterScenario : public ::testing::TestWithParam<std::string> {
  protected:
@@ -52,56 +53,13 @@ class WriterScenario : public ::testing::TestWithParam<std::string> {
 
   std::shared_ptr<ManifestStore> Store() { return MakeObjectManifestStore(*env_->resolver, env_->root_url); }
 
-  // Every key is in exactly the shard the router predicts, with its value, and nowhere else.
   void ExpectPlacement(const BuildResult& result, const std::vector<Record>& rows, uint32_t num_dbs,
                        KeyEncoding encoding = KeyEncoding::kU64BE) {
-    auto router = SnapshotRouter::Hash(num_dbs, encoding);
-    std::map<uint32_t, std::map<std::string, std::string>> shards;
-    for (const auto& w : result.winners) shards[w.db_id] = testing::ReadShardRows(*env_->resolver, *w.db_url);
-    size_t found = 0;
-    for (const auto& r : rows) {
-      uint32_t home = router.Route(r.key);
-      std::string k = router.EncodeLookupKey(r.key);
-      for (const auto& [db, content] : shards) {
-        auto it = content.find(k);
-        if (db == home) {
-          ASSERT_NE(it, content.end()) << r.key.ToString() << " missing from shard " << db;
-          EXPECT_EQ(it->second, r.value);
-          ++found;
-        } else {
-          EXPECT_EQ(it, content.end()) << r.key.ToString() << " also in shard " << db;
-        }
-      }
-    }
-    EXPECT_EQ(found, rows.size());
+    testing::ExpectPlacement(result, rows, num_dbs, encoding, [&](const std::string& db_url) {
+      return testing::ReadShardRows(*env_->resolver, db_url);
+    });
   }
-
-  RunRecord LoadRunRecord(const BuildResult& result) {
-    EXPECT_TRUE(result.run_record_ref.has_value());
-    auto registry = MakeObjectRunRegistry(*env_->resolver, env_->root_url);
-    auto record = registry->Load(*result.run_record_ref);
-    EXPECT_TRUE(record.has_value());
-    return *record;
-  }
-
-  void ExpectSucceededRecord(const BuildResult& result) {
-    RunRecord rec = LoadRunRecord(result);
-    EXPECT_EQ(rec.status, RunStatus::kSucceeded);
-    EXPECT_EQ(rec.run_id, result.run_id);
-    EXPECT_EQ(rec.manifest_ref, result.manifest_ref);
-    EXPECT_EQ(rec.s3_prefix, env_->root_url);
-    EXPECT_EQ(rec.shard_prefix, "shards");
-    EXPECT_EQ(rec.db_path_template, "db={db_id:05d}");
-    EXPECT_LE(rec.started_at, rec.updated_at);
-    EXPECT_LE(rec.updated_at, rec.lease_expires_at);
-    EXPECT_FALSE(rec.error_type.has_value());
-  }
-
-  int64_t SumRows(const BuildResult& r) {
-    int64_t n = 0;
-    for (const auto& w : r.winners) n += w.row_count;
-    return n;
-  }
+  void ExpectSucceededRecord(const BuildResult& result) { testing::ExpectSucceededRecord(*env_, result); }
 
   std::unique_ptr<testing::SnapshotEnv> env_;
 };

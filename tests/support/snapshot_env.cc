@@ -36,6 +36,21 @@ std::unique_ptr<SnapshotEnv> MakeSnapshotEnv(std::string_view kind) {
   return env;
 }
 
+BuildResult PublishIntRows(const SnapshotEnv& env, int n, const std::string& prefix, uint32_t num_dbs,
+                           const std::string& run_id, const WriteOptions& options) {
+  HashShardedWriteConfig c;
+  c.storage.s3_prefix = env.root_url;
+  c.storage.resolver = env.resolver;
+  c.output.local_root = env.scratch->path() + "/work";
+  c.output.run_id = run_id;
+  c.sharding.num_dbs = num_dbs;
+  c.lifecycle.enable_run_registry = false;
+  std::vector<Record> rows;
+  for (int i = 0; i < n; ++i) rows.push_back({Key::Int(i), prefix + std::to_string(i)});
+  return WriteHashSharded(
+      rows, c, [](const Record& r) { return r.key; }, [](const Record& r) { return r.value; }, options);
+}
+
 std::map<std::string, std::string> ReadShardRows(StoreResolver& resolver, const std::string& db_url) {
   auto resolved = resolver.Resolve(db_url + "/shard.db");
   TempDir tmp;

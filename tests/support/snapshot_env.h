@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "shardyfusion/store_resolver.h"
+#include "shardyfusion/writer.h"
 #include "support/test_util.h"
 
 namespace shardyfusion::testing {
@@ -24,6 +25,11 @@ struct SnapshotEnv {
 std::unique_ptr<SnapshotEnv> MakeSnapshotEnv(std::string_view kind);
 // The kinds every scenario runs against.
 std::vector<std::string> SnapshotEnvKinds();
+
+// Writes and publishes Key::Int(0..n-1) -> prefix + i into `num_dbs` hash shards under
+// env.root_url (scratch under env.scratch/work, no run registry); `run_id` "" = generated.
+BuildResult PublishIntRows(const SnapshotEnv& env, int n, const std::string& prefix, uint32_t num_dbs,
+                           const std::string& run_id = "", const WriteOptions& options = {});
 
 // Every (storage key -> value) row of the SQLite shard at `db_url` (downloads shard.db).
 std::map<std::string, std::string> ReadShardRows(StoreResolver& resolver, const std::string& db_url);

@@ -1,5 +1,6 @@
 #include "support/test_util.h"
 
+#include <dirent.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,6 +10,15 @@
 #include <stdexcept>
 
 namespace shardyfusion::testing {
+
+int OpenFdCount() {
+  int n = 0;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (readdir(d)) ++n;
+    closedir(d);
+  }
+  return n;
+}
 
 std::string HexEncode(std::string_view bytes) {
   static const char* kDigits = "0123456789abcdef";

@@ -9,6 +9,8 @@ namespace shardyfusion::testing {
 std::string HexEncode(std::string_view bytes);
 std::string HexDecode(std::string_view hex);
 std::string ReadFileOrDie(const std::string& path);
+// Entries of /proc/self/fd (a leak check: compare before and after, not the absolute).
+int OpenFdCount();
 // A fresh directory under the system temp dir, removed by the returned guard.
 class TempDir {
  public:
