@@ -13,6 +13,7 @@
 #include <random>
 #include <vector>
 
+#include "bench_rows.h"
 #include "shardyfusion/reader.h"
 #include "shardyfusion/writer.h"
 
@@ -68,17 +69,8 @@ struct Fixture {
     config.sharding.num_dbs = kShards;
     config.lifecycle.enable_run_registry = false;
     config.kv.backend = backend;
-    int next = 0;
     auto start = Clock::now();
-    WriteHashSharded(
-        [&](Record& out) {
-          if (next == rows) return false;
-          out.key = Key::Int(next);
-          out.value = std::string(100, static_cast<char>('a' + next % 26));
-          ++next;
-          return true;
-        },
-        config);
+    bench::WriteLetterRows(config, rows);
     Snapshot s;
     s.build_rows_per_s = rows / std::chrono::duration<double>(Clock::now() - start).count();
     ReaderOptions options;

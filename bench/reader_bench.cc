@@ -24,6 +24,7 @@
 #include <random>
 #include <vector>
 
+#include "bench_rows.h"
 #include "shardyfusion/object_store.h"
 #include "shardyfusion/reader.h"
 #include "shardyfusion/store_resolver.h"
@@ -119,16 +120,7 @@ struct Fixture {
     config.output.local_root = (dir / "work").string();
     config.sharding.num_dbs = kShards;
     config.lifecycle.enable_run_registry = false;
-    int next = 0;
-    WriteHashSharded(
-        [&](Record& out) {
-          if (next == kRows) return false;
-          out.key = Key::Int(next);
-          out.value = std::string(100, static_cast<char>('a' + next % 26));
-          ++next;
-          return true;
-        },
-        config);
+    bench::WriteLetterRows(config, kRows);
     ReaderOptions options = Options();
     options.local_root = (dir / "cache").string();
     options.sqlite_mode = SqliteReadMode::kDownload;
@@ -236,16 +228,7 @@ struct RangeFixture {
     config.sharding.num_dbs = 4;
     config.lifecycle.enable_run_registry = false;
     const int rows = 50'000;  // ~12.5k rows of 100 bytes per shard: interior b-tree levels
-    int next = 0;
-    WriteHashSharded(
-        [&](Record& out) {
-          if (next == rows) return false;
-          out.key = Key::Int(next);
-          out.value = std::string(100, static_cast<char>('a' + next % 26));
-          ++next;
-          return true;
-        },
-        config);
+    bench::WriteLetterRows(config, rows);
     std::mt19937 rng(11);
     for (int i = 0; i < 64; ++i) keys.push_back(Key::Int(static_cast<int64_t>(rng() % rows)));
   }
